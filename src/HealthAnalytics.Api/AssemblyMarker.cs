@@ -1,0 +1,2 @@
+namespace HealthAnalytics.Api;
+internal static class AssemblyMarker { }

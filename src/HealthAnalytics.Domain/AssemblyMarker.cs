@@ -1,0 +1,2 @@
+namespace HealthAnalytics.Domain;
+internal static class AssemblyMarker { }

@@ -1,0 +1,2 @@
+namespace HealthAnalytics.Modeling;
+internal static class AssemblyMarker { }

@@ -1,0 +1,2 @@
+namespace HealthAnalytics.Storage;
+internal static class AssemblyMarker { }

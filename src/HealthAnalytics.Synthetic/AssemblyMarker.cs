@@ -1,0 +1,2 @@
+namespace HealthAnalytics.Synthetic;
+internal static class AssemblyMarker { }

@@ -1,0 +1,2 @@
+namespace HealthAnalytics.Modeling.Tests;
+public class SmokeTests { [Fact] public void Build_HasRunnableTests() => Assert.Equal(4, 2 + 2); }
