@@ -1,2 +1,0 @@
-namespace HealthAnalytics.Domain;
-internal static class AssemblyMarker { }
