@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace HealthAnalytics.Synthetic;
@@ -127,6 +128,7 @@ public static class EncounterGenerator
         private readonly Rng _rng;
         private readonly SubgroupProfile[] _profiles;
         private readonly double[] _subgroupCdf;
+        private readonly double[][] _admissionCdf;
         private readonly double[] _defectCdf;
         private readonly byte _delim;
         private readonly byte _decimal;
@@ -205,6 +207,7 @@ public static class EncounterGenerator
             _rng = new Rng(unchecked((ulong)options.Seed));
             _profiles = SubgroupProfile.All[..options.Subgroups];
             _subgroupCdf = Cumulative(_profiles.Select(p => p.Weight));
+            _admissionCdf = [.. _profiles.Select(p => Cumulative(p.AdmissionTypeWeights))];
             _defectCdf = Cumulative(options.Dirt.ByKind());
             _french = options.Dialect == CsvDialect.French;
             _delim = _french ? (byte)';' : (byte)',';
@@ -238,6 +241,9 @@ public static class EncounterGenerator
             return names;
         }
 
+        // Full optimization from the first call: the row loop runs once per file, so waiting for
+        // tiered compilation to promote it would cost the first seconds of every run.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public GenerationTruth Run()
         {
             string[] header = Header();
@@ -291,6 +297,9 @@ public static class EncounterGenerator
 
         // ---- one encounter row -------------------------------------------------------------------
 
+        // Full optimization from the first call: the row loop runs once per file, so waiting for
+        // tiered compilation to promote it would cost the first seconds of every run.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void WriteEncounter(DefectKind defect)
         {
             NextEncounter();
@@ -446,6 +455,9 @@ public static class EncounterGenerator
             EndLine(output);
         }
 
+        // Full optimization from the first call: the row loop runs once per file, so waiting for
+        // tiered compilation to promote it would cost the first seconds of every run.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void RecordOutput(int missingFeature, int idStart, int idEnd, int patientStart, int patientEnd)
         {
             long scaled = (long)Math.Round(_probability * ProbabilityScale, MidpointRounding.AwayFromZero);
@@ -507,6 +519,9 @@ public static class EncounterGenerator
             _violations[rule] = _violations.GetValueOrDefault(rule) + 1;
         }
 
+        // Full optimization from the first call: the row loop runs once per file, so waiting for
+        // tiered compilation to promote it would cost the first seconds of every run.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void WriteCell(int c)
         {
             switch (c)
@@ -828,6 +843,9 @@ public static class EncounterGenerator
 
         // ---- patients and encounters -------------------------------------------------------------
 
+        // Full optimization from the first call: the row loop runs once per file, so waiting for
+        // tiered compilation to promote it would cost the first seconds of every run.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void NextEncounter()
         {
             if (_encountersLeft == 0)
@@ -863,23 +881,13 @@ public static class EncounterGenerator
 
             _probability = 1 / (1 + Math.Exp(-logit));
             _label = _rng.NextDouble() < _probability;
-            _admissionType = _rng.Pick(CumulativeCached(p));
+            _admissionType = _rng.Pick(_admissionCdf[_group]);
             _diagnosis = _rng.Next(p.Diagnoses.Length);
         }
 
-        private readonly Dictionary<SubgroupProfile, double[]> _admissionCdf = [];
-
-        private double[] CumulativeCached(SubgroupProfile p)
-        {
-            if (!_admissionCdf.TryGetValue(p, out double[]? cdf))
-            {
-                cdf = Cumulative(p.AdmissionTypeWeights);
-                _admissionCdf[p] = cdf;
-            }
-
-            return cdf;
-        }
-
+        // Full optimization from the first call: the row loop runs once per file, so waiting for
+        // tiered compilation to promote it would cost the first seconds of every run.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void NextPatient()
         {
             _patientNo++;
@@ -927,10 +935,10 @@ public static class EncounterGenerator
         /// <summary>Whole years from birth to the given day (birthday not yet reached → one less).</summary>
         internal static int YearsBetween(int fromDay, int toDay)
         {
-            var a = DateOnly.FromDayNumber(fromDay);
-            var b = DateOnly.FromDayNumber(toDay);
-            int years = b.Year - a.Year;
-            if (b.Month < a.Month || (b.Month == a.Month && b.Day < a.Day))
+            DateOnly.FromDayNumber(fromDay).Deconstruct(out int ay, out int am, out int ad);
+            DateOnly.FromDayNumber(toDay).Deconstruct(out int by, out int bm, out int bd);
+            int years = by - ay;
+            if (bm < am || (bm == am && bd < ad))
             {
                 years--;
             }
@@ -1014,8 +1022,8 @@ public static class EncounterGenerator
 
         private void PutDate(int dayNumber)
         {
-            var d = DateOnly.FromDayNumber(dayNumber);
-            PutDateParts(d.Year, d.Month, d.Day);
+            DateOnly.FromDayNumber(dayNumber).Deconstruct(out int y, out int m, out int d);
+            PutDateParts(y, m, d);
         }
 
         private void PutDateParts(int year, int month, int day)
@@ -1038,6 +1046,9 @@ public static class EncounterGenerator
             }
         }
 
+        // Full optimization from the first call: the row loop runs once per file, so waiting for
+        // tiered compilation to promote it would cost the first seconds of every run.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void EndLine(bool output)
         {
             if (output)
@@ -1196,7 +1207,7 @@ public static class EncounterGenerator
             }
 
             string value = Encoding.UTF8.GetString(utf8);
-            if (_seen[(int)kind].Add(value))
+            if (kind == PiiKind.EncounterId || _seen[(int)kind].Add(value))
             {
                 _lists[(int)kind].Add(value);
                 _count++;
