@@ -153,6 +153,11 @@ public static class EncounterGenerator
         private int _ringCount;
         private long _bytes;
 
+        // The last quarantined row, for copies of it and for reuse of its key.
+        private readonly QuarantinedRow _q = new();
+        private readonly List<(int Column, string Rule)> _rowViolations = [];
+        private bool _reuseId;
+
         // Current patient.
         private long _patientNo = -1;
         private int _encountersLeft;
@@ -267,9 +272,14 @@ public static class EncounterGenerator
             for (long i = 0; i < _o.Rows; i++)
             {
                 var defect = (DefectKind)_rng.Pick(_defectCdf);
-                if ((defect == DefectKind.Duplicate && _ringCount == 0) || (defect == DefectKind.Blank && i == _o.Rows - 1))
+                if ((defect == DefectKind.Duplicate && _ringCount == 0)
+                    || (defect == DefectKind.Blank && i == _o.Rows - 1)
+                    || (defect == DefectKind.CopyOfQuarantined && (!_q.Available || _q.Reused))
+                    || (defect == DefectKind.ReusedQuarantinedKey && (!_q.Available || _q.Reused || _q.Copied || !_q.HasId)))
                 {
-                    // A duplicate needs an earlier output row; a blank last line would read as the optional final newline.
+                    // A duplicate needs an earlier output row; a blank last line would read as the optional
+                    // final newline; a quarantined row is either copied or has its key reused, never both,
+                    // so "a copy of a quarantined row" stays distinguishable from a duplicate by its key.
                     defect = DefectKind.None;
                 }
 
@@ -284,6 +294,18 @@ public static class EncounterGenerator
                     case DefectKind.Blank:
                         WriteBlank();
                         _blank++;
+                        break;
+                    case DefectKind.CopyOfQuarantined:
+                        // Same bytes as a quarantined row: quarantined again with the same violations, and
+                        // not a duplicate (its key was never output).
+                        EmitDuplicate(_q.Row, _q.Length);
+                        foreach ((int col, string rule) in _q.Violations)
+                        {
+                            Violation(col, rule);
+                        }
+
+                        _q.Copied = true;
+                        _quarantined++;
                         break;
                     default:
                         WriteEncounter(defect);
@@ -303,6 +325,8 @@ public static class EncounterGenerator
         private void WriteEncounter(DefectKind defect)
         {
             NextEncounter();
+            _rowViolations.Clear();
+            _reuseId = defect == DefectKind.ReusedQuarantinedKey;
             int target = -1;
             int cellCount = Col.RawCount;
             bool quarantined = false;
@@ -450,6 +474,14 @@ public static class EncounterGenerator
             else
             {
                 _quarantined++;
+                bool hasId = !(defect == DefectKind.MissingRequired && target == Col.EncounterId);
+                _q.Save(_row, _len, idStart, idEnd, hasId, _rowViolations);
+            }
+
+            if (_reuseId)
+            {
+                _q.Reused = true;
+                _reuseId = false;
             }
 
             EndLine(output);
@@ -517,6 +549,7 @@ public static class EncounterGenerator
             }
 
             _violations[rule] = _violations.GetValueOrDefault(rule) + 1;
+            _rowViolations.Add((col, rule));
         }
 
         // Full optimization from the first call: the row loop runs once per file, so waiting for
@@ -526,6 +559,9 @@ public static class EncounterGenerator
         {
             switch (c)
             {
+                case Col.EncounterId when _reuseId:
+                    Put(_q.Row.AsSpan(_q.IdStart, _q.IdEnd - _q.IdStart));
+                    break;
                 case Col.EncounterId:
                     int s0 = _len;
                     Put("SEJ"u8);
@@ -1181,6 +1217,28 @@ public static class EncounterGenerator
         }
 
         private static byte[][] Utf8(params string[] values) => [.. values.Select(Encoding.UTF8.GetBytes)];
+    }
+
+    /// <summary>The last quarantined row: bytes, key position, violations, and what was done with it.</summary>
+    private sealed class QuarantinedRow
+    {
+        public byte[] Row { get; } = new byte[8192];
+        public int Length { get; private set; }
+        public int IdStart { get; private set; }
+        public int IdEnd { get; private set; }
+        public bool HasId { get; private set; }
+        public bool Available { get; private set; }
+        public bool Copied { get; set; }
+        public bool Reused { get; set; }
+        public List<(int Column, string Rule)> Violations { get; } = [];
+
+        public void Save(byte[] row, int length, int idStart, int idEnd, bool hasId, List<(int Column, string Rule)> violations)
+        {
+            Buffer.BlockCopy(row, 0, Row, 0, length);
+            (Length, IdStart, IdEnd, HasId, Available, Copied, Reused) = (length, idStart, idEnd, hasId, true, false, false);
+            Violations.Clear();
+            Violations.AddRange(violations);
+        }
     }
 
     private enum PiiKind
