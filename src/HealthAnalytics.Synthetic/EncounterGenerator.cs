@@ -179,6 +179,8 @@ public static class EncounterGenerator
         private int _postal;
         private int _birthDay;
         private int _piiListed;
+        private readonly byte[] _patientBlock = new byte[2048];
+        private int _patientBlockLength;
 
         // Current encounter.
         private long _encounterNo = -1;
@@ -425,7 +427,34 @@ public static class EncounterGenerator
                 }
 
                 int start = _len;
-                if (c == target)
+                if (c == Col.FirstName)
+                {
+                    // Names, contacts and address never change within a patient and never carry a
+                    // defect (no defect targets them and records keep at least 10 fields): format them
+                    // once per patient and copy the bytes for the patient's other encounters.
+                    if (_patientBlockLength == 0)
+                    {
+                        for (int d = Col.FirstName; d <= Col.Address; d++)
+                        {
+                            if (d > Col.FirstName)
+                            {
+                                Put(_delim);
+                            }
+
+                            WriteCell(d);
+                        }
+
+                        _patientBlockLength = _len - start;
+                        Buffer.BlockCopy(_row, start, _patientBlock, 0, _patientBlockLength);
+                    }
+                    else
+                    {
+                        Put(_patientBlock.AsSpan(0, _patientBlockLength));
+                    }
+
+                    c = Col.Address;
+                }
+                else if (c == target)
                 {
                     WriteDefectCell(c, defect);
                 }
@@ -911,6 +940,7 @@ public static class EncounterGenerator
         {
             _patientNo++;
             _piiListed = 0;
+            _patientBlockLength = 0;
             _group = _rng.Pick(_subgroupCdf);
             SubgroupProfile p = _profiles[_group];
             _encountersLeft = _rng.Between(1, 5);
