@@ -158,7 +158,7 @@ public sealed record DirtRates
     /// <summary>No defects at all.</summary>
     public static DirtRates None { get; } = new();
 
-    /// <summary>About 17% dirty rows, every kind present in a few thousand rows (<c>--dirty</c>).</summary>
+    /// <summary>About 16% dirty rows, every kind present in a few thousand rows (<c>--dirty</c>).</summary>
     public static DirtRates Typical { get; } = new()
     {
         MissingOptional = 0.03,
