@@ -1,20 +1,21 @@
-using System.Globalization;
-using System.Text;
+using HealthAnalytics.Synthetic;
 
 namespace HealthAnalytics.Integration.Tests;
 
-/// <summary>Small seeded CSV uploads (header + rows) whose bytes differ per seed.</summary>
+/// <summary>Seeded synthetic <c>encounters</c> uploads from the project's generator.</summary>
 public static class Csv
 {
-    public static byte[] Encounters(int rows, int seed)
-    {
-        var random = new Random(seed);
-        var text = new StringBuilder("encounter_id,patient_id,sex,admission_date,readmitted_30d\n");
-        for (var i = 0; i < rows; i++)
-        {
-            text.Append(CultureInfo.InvariantCulture, $"E{random.Next(1_000_000)},P{random.Next(1_000_000)},{(random.Next(2) == 0 ? "F" : "M")},2024-0{1 + random.Next(9)}-1{random.Next(10)},{random.Next(2)}\n");
-        }
+    public static byte[] Encounters(int rows, int seed) => Generate(rows, seed).Bytes;
 
-        return Encoding.UTF8.GetBytes(text.ToString());
+    public static (byte[] Bytes, GenerationTruth Truth) Generate(int rows, int seed, bool dirty = false)
+    {
+        using var output = new MemoryStream();
+        var truth = EncounterGenerator.Write(output, new GeneratorOptions
+        {
+            Rows = rows,
+            Seed = seed,
+            Dirt = dirty ? DirtRates.Typical : DirtRates.None,
+        });
+        return (output.ToArray(), truth);
     }
 }

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Azure.Data.Tables;
 using HealthAnalytics.Domain.Application;
+using HealthAnalytics.Domain.Ingestion;
 using HealthAnalytics.Domain.Ports;
 using HealthAnalytics.Functions;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,9 +17,8 @@ public sealed class IngestionTests
     public async Task BlobTrigger_CalledWithRealBlobClient_CuratesUploadAndRecordsLedger()
     {
         await using var storage = new TestStorage();
-        var cleaner = new TestCleaner();
-        await using var services = await storage.StartServicesAsync(cleaner);
-        var content = Csv.Encounters(rows: 20, seed: 1);
+        await using var services = await storage.StartServicesAsync();
+        var (content, truth) = Csv.Generate(rows: 300, seed: 1, dirty: true);
         await storage.UploadAsync("hospital-a/encounters/jan.csv", content);
         var function = ActivatorUtilities.CreateInstance<IngestUpload>(services);
 
@@ -27,12 +27,15 @@ public sealed class IngestionTests
         var entity = Assert.Single(await storage.LedgerEntitiesAsync());
         Assert.Equal("curated", entity.GetString("Status"));
         Assert.Equal("encounters", entity.PartitionKey);
-        Assert.Equal(20, entity.GetInt64("RowsWritten"));
+        Assert.Equal(truth.Rows.Read, entity.GetInt64("RowsRead"));
+        Assert.Equal(truth.Rows.Written, entity.GetInt64("RowsWritten"));
+        Assert.Equal(truth.Rows.Quarantined, entity.GetInt64("RowsQuarantined"));
         var expectedId = UploadNaming.UploadId("hospital-a", "encounters", Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content)));
         Assert.Equal(expectedId, entity.RowKey);
         Assert.Equal([$"encounters/partner=hospital-a/{expectedId}.parquet"], await storage.CuratedBlobsAsync());
         var curatedBytes = (await storage.Curated.GetBlobClient($"encounters/partner=hospital-a/{expectedId}.parquet").DownloadContentAsync(Ct)).Value.Content.ToArray();
-        Assert.Equal(content, curatedBytes);
+        Assert.Equal(truth.Rows.Written, Parquet.CountRows(curatedBytes));
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(curatedBytes)), entity.GetString("CuratedSha256"));
         Assert.True((await storage.Reports.GetBlobClient($"encounters/{expectedId}.json").ExistsAsync(Ct)).Value);
         Assert.True((await storage.Reports.GetBlobClient($"encounters/{expectedId}.html").ExistsAsync(Ct)).Value);
     }
@@ -41,28 +44,29 @@ public sealed class IngestionTests
     public async Task Ingest_RejectedUpload_HasReportAndLedgerButNoCuratedBlob()
     {
         await using var storage = new TestStorage();
-        await using var services = await storage.StartServicesAsync(new TestCleaner());
-        await storage.UploadAsync("lab-b/encounters/bad.csv", Encoding.UTF8.GetBytes("REJECT\nrow\n"));
+        await using var services = await storage.StartServicesAsync();
+        byte[] zip = [0x50, 0x4B, 0x03, 0x04, .. Encoding.UTF8.GetBytes("not,a,csv\n")];
+        await storage.UploadAsync("lab-b/encounters/bad.csv", zip);
 
         var result = await services.GetRequiredService<IngestionService>().IngestAsync("lab-b/encounters/bad.csv", Ct);
 
         Assert.Equal(UploadStatus.Rejected, result.Status);
         var entity = Assert.Single(await storage.LedgerEntitiesAsync());
         Assert.Equal("rejected", entity.GetString("Status"));
-        Assert.Equal("test-reject", entity.GetString("RejectionRule"));
+        Assert.Equal("unsupported-format", entity.GetString("RejectionRule"));
         Assert.Empty(await storage.CuratedBlobsAsync());
         using var report = JsonDocument.Parse((await storage.Reports.GetBlobClient($"encounters/{result.UploadId}.json").DownloadContentAsync(Ct)).Value.Content.ToString());
         Assert.Equal("rejected", report.RootElement.GetProperty("outcome").GetString());
-        Assert.Equal("test-reject", report.RootElement.GetProperty("rejection").GetProperty("rule").GetString());
+        Assert.Equal("unsupported-format", report.RootElement.GetProperty("rejection").GetProperty("rule").GetString());
     }
 
     [Fact]
     public async Task Ingest_DuplicateDelivery_ProducesOneOutputAndCleansOnce()
     {
         await using var storage = new TestStorage();
-        var cleaner = new TestCleaner();
-        await using var services = await storage.StartServicesAsync(cleaner);
-        await storage.UploadAsync("hospital-a/encounters/feb.csv", Csv.Encounters(10, seed: 2));
+        Func<CountingCleaner>? cleaner = null;
+        await using var services = await storage.StartServicesAsync(configure: s => cleaner = CountingCleaner.Register(s));
+        await storage.UploadAsync("hospital-a/encounters/feb.csv", Csv.Encounters(50, seed: 2));
         var ingestion = services.GetRequiredService<IngestionService>();
 
         var first = await ingestion.IngestAsync("hospital-a/encounters/feb.csv", Ct);
@@ -71,7 +75,7 @@ public sealed class IngestionTests
         Assert.Equal(IngestionDisposition.Processed, first.Disposition);
         Assert.Equal(IngestionDisposition.AlreadyProcessed, second.Disposition);
         Assert.Equal(first.UploadId, second.UploadId);
-        Assert.Equal(1, cleaner.Calls);
+        Assert.Equal(1, cleaner!().Calls);
         Assert.Single(await storage.CuratedBlobsAsync());
         Assert.Single(await storage.LedgerEntitiesAsync());
     }
@@ -80,7 +84,7 @@ public sealed class IngestionTests
     public async Task Ingest_SameBytesUnderAnotherName_ProducesOneOutput()
     {
         await using var storage = new TestStorage();
-        await using var services = await storage.StartServicesAsync(new TestCleaner());
+        await using var services = await storage.StartServicesAsync();
         var content = Csv.Encounters(10, seed: 3);
         await storage.UploadAsync("hospital-a/encounters/march.csv", content);
         await storage.UploadAsync("hospital-a/encounters/march-copy.csv", content);
@@ -100,7 +104,7 @@ public sealed class IngestionTests
     public async Task Ingest_SameBytesFromAnotherPartner_IsAnotherUpload()
     {
         await using var storage = new TestStorage();
-        await using var services = await storage.StartServicesAsync(new TestCleaner());
+        await using var services = await storage.StartServicesAsync();
         var content = Csv.Encounters(5, seed: 4);
         await storage.UploadAsync("hospital-a/encounters/x.csv", content);
         await storage.UploadAsync("hospital-b/encounters/x.csv", content);
@@ -117,10 +121,11 @@ public sealed class IngestionTests
     public async Task Ingest_OverSizeUpload_IsRejectedBeforeDownload()
     {
         await using var storage = new TestStorage();
-        var cleaner = new TestCleaner();
+        Func<CountingCleaner>? cleaner = null;
         CountingUploadSource? counting = null;
-        await using var services = await storage.StartServicesAsync(cleaner, maxUploadBytes: 100, configure: s =>
+        await using var services = await storage.StartServicesAsync(maxUploadBytes: 100, configure: s =>
         {
+            cleaner = CountingCleaner.Register(s);
             var inner = s.Single(d => d.ServiceType == typeof(IUploadSource));
             s.Remove(inner);
             s.AddSingleton<IUploadSource>(sp => counting = new CountingUploadSource((IUploadSource)inner.ImplementationFactory!(sp)));
@@ -132,7 +137,7 @@ public sealed class IngestionTests
         Assert.Equal(UploadStatus.Rejected, result.Status);
         Assert.NotNull(counting);
         Assert.Equal(0, counting.Opens);
-        Assert.Equal(0, cleaner.Calls);
+        Assert.Equal(0, cleaner!().Calls);
         var entity = Assert.Single(await storage.LedgerEntitiesAsync());
         Assert.Equal("upload-size", entity.GetString("RejectionRule"));
         Assert.Empty(await storage.CuratedBlobsAsync());
@@ -143,14 +148,14 @@ public sealed class IngestionTests
     public async Task Ingest_UnknownDataset_IsRejectedWithNoContractRuleAndReport()
     {
         await using var storage = new TestStorage();
-        var cleaner = new TestCleaner();
-        await using var services = await storage.StartServicesAsync(cleaner);
+        Func<CountingCleaner>? cleaner = null;
+        await using var services = await storage.StartServicesAsync(configure: s => cleaner = CountingCleaner.Register(s));
         await storage.UploadAsync("hospital-a/prescriptions/p.csv", Csv.Encounters(5, seed: 6));
 
         var result = await services.GetRequiredService<IngestionService>().IngestAsync("hospital-a/prescriptions/p.csv", Ct);
 
         Assert.Equal(UploadStatus.Rejected, result.Status);
-        Assert.Equal(0, cleaner.Calls);
+        Assert.Equal(0, cleaner!().Calls);
         var entity = Assert.Single(await storage.LedgerEntitiesAsync());
         Assert.Equal("no-contract", entity.GetString("RejectionRule"));
         Assert.Equal("prescriptions", entity.GetString("Dataset"));
@@ -174,9 +179,8 @@ public sealed class IngestionTests
     {
         Assert.NotEmpty(label);
         await using var storage = new TestStorage();
-        await using var services = await storage.StartServicesAsync(new TestCleaner());
+        await using var services = await storage.StartServicesAsync();
         await storage.UploadAsync(blobName, Csv.Encounters(3, seed: 7));
-        var tempBefore = Directory.GetFiles(Path.GetTempPath(), "ha-ingest-*").Length;
 
         var result = await services.GetRequiredService<IngestionService>().IngestAsync(blobName, Ct);
 
@@ -188,14 +192,13 @@ public sealed class IngestionTests
         var curated = Assert.Single(await storage.CuratedBlobsAsync());
         Assert.DoesNotContain("..", curated, StringComparison.Ordinal);
         Assert.EndsWith($"/{result.UploadId}.parquet", curated, StringComparison.Ordinal);
-        Assert.Equal(tempBefore, Directory.GetFiles(Path.GetTempPath(), "ha-ingest-*").Length);
     }
 
     [Fact]
     public async Task Ingest_OddDatasetName_IsRejectedWithKeySafeLedgerEntry()
     {
         await using var storage = new TestStorage();
-        await using var services = await storage.StartServicesAsync(new TestCleaner());
+        await using var services = await storage.StartServicesAsync();
         const string blobName = "p/..%{}#?\\/f.csv";
         await storage.UploadAsync(blobName, Csv.Encounters(3, seed: 8));
 
@@ -213,23 +216,23 @@ public sealed class IngestionTests
     public async Task Ingest_NameWithoutPartnerAndDataset_IsIgnored()
     {
         await using var storage = new TestStorage();
-        var cleaner = new TestCleaner();
-        await using var services = await storage.StartServicesAsync(cleaner);
+        Func<CountingCleaner>? cleaner = null;
+        await using var services = await storage.StartServicesAsync(configure: s => cleaner = CountingCleaner.Register(s));
         await storage.UploadAsync("loose-file.csv", Csv.Encounters(3, seed: 9));
 
         var result = await services.GetRequiredService<IngestionService>().IngestAsync("loose-file.csv", Ct);
 
         Assert.Equal(IngestionDisposition.Ignored, result.Disposition);
         Assert.Empty(await storage.LedgerEntitiesAsync());
-        Assert.Equal(0, cleaner.Calls);
+        Assert.Equal(0, cleaner!().Calls);
     }
 
     [Fact]
     public async Task Ingest_CleanerKeepsThrowing_RetriesThenFailsWithReasonWithoutValues()
     {
         await using var storage = new TestStorage();
-        await using var services = await storage.StartServicesAsync(new TestCleaner());
-        await storage.UploadAsync("hospital-a/encounters/boom.csv", Encoding.UTF8.GetBytes("THROW\n"));
+        await using var services = await storage.StartServicesAsync(configure: s => s.AddSingleton<IUploadCleaner, ThrowingCleaner>());
+        await storage.UploadAsync("hospital-a/encounters/boom.csv", Csv.Encounters(5, seed: 12));
         var ingestion = services.GetRequiredService<IngestionService>();
 
         // MaxAttempts is 3 in the test settings: two rethrows for the host to redeliver, then `failed`.
@@ -245,7 +248,7 @@ public sealed class IngestionTests
         Assert.Equal(nameof(InvalidOperationException), entity.GetString("FailureReason"));
         foreach (var value in ((IDictionary<string, object>)entity).Values)
         {
-            Assert.DoesNotContain(TestCleaner.SecretInMessage, value?.ToString() ?? string.Empty, StringComparison.Ordinal);
+            Assert.DoesNotContain(ThrowingCleaner.SecretInMessage, value?.ToString() ?? string.Empty, StringComparison.Ordinal);
         }
 
         Assert.Empty(await storage.CuratedBlobsAsync());
@@ -255,7 +258,7 @@ public sealed class IngestionTests
     public async Task Ingest_CrashAfterCuratedCommit_RedoIsIdempotent()
     {
         await using var storage = new TestStorage();
-        await using var services = await storage.StartServicesAsync(new TestCleaner());
+        await using var services = await storage.StartServicesAsync();
         var content = Csv.Encounters(8, seed: 10);
         await storage.UploadAsync("hospital-a/encounters/redo.csv", content);
         var ingestion = services.GetRequiredService<IngestionService>();

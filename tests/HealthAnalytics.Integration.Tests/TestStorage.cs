@@ -1,6 +1,5 @@
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
-using HealthAnalytics.Domain.Ingestion;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -54,17 +53,20 @@ public sealed class TestStorage : IAsyncDisposable
         ["Ingestion:MaxUploadBytes"] = (maxUploadBytes ?? 64 * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Ingestion:MaxAttempts"] = "3",
         ["DevHost:PollInterval"] = "00:00:00.200",
+
+        // Not a secret: tests run on synthetic data only.
+        ["Pseudonymization:Key"] = "integration-tests-key-not-secret-0123456789abcdef",
+        ["Pseudonymization:KeyId"] = "tests",
     };
 
-    /// <summary>The services the Function App registers, over this test's storage, with containers and tables
-    /// created by the real start-up initializer.</summary>
-    public async Task<ServiceProvider> StartServicesAsync(IUploadCleaner cleaner, long? maxUploadBytes = null, Action<IServiceCollection>? configure = null)
+    /// <summary>The services the Function App registers (the real cleaner included), over this test's storage,
+    /// with containers and tables created by the real start-up initializer.</summary>
+    public async Task<ServiceProvider> StartServicesAsync(long? maxUploadBytes = null, Action<IServiceCollection>? configure = null)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(Settings(maxUploadBytes)).Build();
         var services = new ServiceCollection()
             .AddLogging()
             .AddSingleton<IConfiguration>(configuration)
-            .AddSingleton(cleaner)
             .AddHealthAnalyticsStorage(configuration)
             .AddIngestion()
             .AddHealthAnalyticsApi();
