@@ -69,6 +69,9 @@ public sealed record TrainerSpec
     public int? MinimumExampleCountPerLeaf { get; init; }
     public double? L2Regularization { get; init; }
     public int? MaximumIterations { get; init; }
+
+    /// <summary>Threads for LightGBM. Default 1: OpenMP spin-waits collapse on a busy 2-core host, and one thread is bit-reproducible.</summary>
+    public int? NumberOfThreads { get; init; }
 }
 
 public sealed record ValidationSpec
@@ -101,4 +104,7 @@ public sealed record ClusteringSpec
 
     /// <summary>Rows k-means is fitted on while choosing k; the final model is fitted on all training rows.</summary>
     public int SelectionRows { get; init; } = 20000;
+
+    /// <summary>k-means++ restarts per k (the lowest within-cluster distance wins): guards against a poor start.</summary>
+    public int Restarts { get; init; } = 3;
 }
