@@ -11,10 +11,11 @@ public sealed class ModelSpecException(string message) : Exception(message);
 /// <summary>Reads and validates model spec JSON (format: docs/models.md).</summary>
 public static class ModelSpecReader
 {
-    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals, // NaN marks an undefined metric
         Converters = { new JsonStringEnumConverter(new KebabCaseEnumNamingPolicy()) },
     };
 
