@@ -118,7 +118,8 @@ public static class ClusteringTrainer
             OptimizationTolerance = 1e-7f,
             NumberOfThreads = 1, // single-threaded: the same seed gives the same partition
         });
-        var transformer = trainer.Fit(ModelBundle.View(ml, matrix, width, null, rows));
+        // k-means++ and every Lloyd iteration pass over the rows: cache them once rather than re-enumerate.
+        var transformer = trainer.Fit(ml.Data.Cache(ModelBundle.View(ml, matrix, width, null, rows)));
         var manifest = new ModelManifest
         {
             Model = spec.Name, Version = version, Task = ModelTask.Clustering, Trainer = "kmeans", Featurizer = featurizer, TrainedAt = now, CodeVersion = codeVersion,

@@ -4,13 +4,13 @@ using HealthAnalytics.Modeling.Training;
 
 namespace HealthAnalytics.Modeling.Tests.Support;
 
-/// <summary>100k generated encounters, trained once per test run and shared by the quality tests.</summary>
+/// <summary>100k encounters from the synthetic generator through the real cleaner, trained once and shared by the quality tests.</summary>
 public sealed class TrainedFixture : IAsyncLifetime
 {
     public const int Rows = 100_000;
     public const int Seed = 20261201;
 
-    internal TestEncounters Data { get; private set; } = null!;
+    internal GeneratedData Data { get; private set; } = null!;
     internal TrainingTable Table { get; private set; } = null!;
     internal TrainedModel Readmission { get; private set; } = null!;
     internal TrainedModel Subgroups { get; private set; } = null!;
@@ -19,8 +19,8 @@ public sealed class TrainedFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        Data = TestEncounters.Generate(Rows, Seed);
-        Table = await Repo.ReadAsync(await Data.ToParquetAsync());
+        Data = await GeneratedData.CreateAsync(Rows, Seed);
+        Table = await Repo.ReadAsync(Data.Parquet);
         var clock = Stopwatch.StartNew();
         Subgroups = ClusteringTrainer.Train(Repo.Spec("patient-subgroups"), Repo.Encounters, Table, "v-sub", "test", DateTimeOffset.UnixEpoch);
         SubgroupSeconds = clock.Elapsed.TotalSeconds;
