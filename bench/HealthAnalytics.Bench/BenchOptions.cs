@@ -14,6 +14,9 @@ public sealed record BenchOptions
 
     /// <summary>Ingest engines to run; null = all of them.</summary>
     public IReadOnlyList<string>? Engines { get; init; }
+
+    /// <summary>Training input sizes in rows; null = 100k and 1M.</summary>
+    public IReadOnlyList<long>? TrainRows { get; init; }
     public required string RepoRoot { get; init; }
     public string ResultsDirectory => Path.Combine(RepoRoot, "bench", "results");
     public string WorkDirectory => Path.Combine(RepoRoot, ".tmp", "bench");
@@ -24,6 +27,7 @@ public sealed record BenchOptions
           --size SIZE      ingest input size: 1GB (default), 4GB, 500MB ... (GB = 10^9 bytes)
           --seed N         generator seed (default 42); inputs are cached per (size, seed)
           --engines LIST   ingest engines, comma separated: ours,duckdb-1,duckdb-all (default: all)
+          --rows LIST      training input sizes in rows, comma separated: 100k,1M (default)
           --repeat N       runs per engine; the median is reported (default 1)
         """;
 
@@ -40,6 +44,7 @@ public sealed record BenchOptions
                 "--size" => o with { IngestBytes = ParseSize(Next()) },
                 "--seed" => o with { Seed = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--repeat" => o with { Repeat = Math.Max(1, int.Parse(Next(), CultureInfo.InvariantCulture)) },
+                "--rows" => o with { TrainRows = [.. Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ParseRows)] },
                 "--engines" => o with { Engines = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
                 _ => throw new ArgumentException($"unknown argument '{a}'"),
             };
@@ -64,6 +69,16 @@ public sealed record BenchOptions
         }
 
         return long.Parse(s, NumberStyles.None, CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Parses <c>100k</c>, <c>1M</c> or a plain row count.</summary>
+    public static long ParseRows(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var s = text.Trim().ToUpperInvariant();
+        return s.EndsWith('M') ? checked((long)(double.Parse(s[..^1], CultureInfo.InvariantCulture) * 1_000_000))
+            : s.EndsWith('K') ? checked((long)(double.Parse(s[..^1], CultureInfo.InvariantCulture) * 1_000))
+            : long.Parse(s, NumberStyles.None, CultureInfo.InvariantCulture);
     }
 
     /// <summary>Human label of a byte size, the inverse of <see cref="ParseSize"/> for round numbers.</summary>

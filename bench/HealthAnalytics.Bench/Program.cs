@@ -1,6 +1,7 @@
 using HealthAnalytics.Bench;
 using HealthAnalytics.Bench.Ingest;
 using HealthAnalytics.Bench.Suites;
+using HealthAnalytics.Bench.Train;
 
 // `./dev bench [ingest|train|serve|all] [options]`, and `child ...`: the same executable re-invoked by
 // the parent to run one engine in its own process (see Measurement/ChildRun.cs).
@@ -14,6 +15,11 @@ Console.CancelKeyPress += (_, e) =>
 if (args is ["child", "ingest", .. var ingestArgs])
 {
     return await IngestSuite.RunChildAsync(ingestArgs, cts.Token);
+}
+
+if (args is ["child", "train", .. var trainArgs])
+{
+    return await TrainSuite.RunChildAsync(trainArgs, cts.Token);
 }
 
 if (args is ["-h" or "--help" or "help", ..])
@@ -37,7 +43,7 @@ catch (Exception ex) when (ex is ArgumentException or FormatException or Overflo
 IBenchSuite[] suites =
 [
     new IngestSuite(),
-    new PendingSuite("train", "HealthAnalytics.Modeling training has not landed on this branch yet"),
+    new TrainSuite(),
     new PendingSuite("serve", "serving has not landed yet"),
 ];
 

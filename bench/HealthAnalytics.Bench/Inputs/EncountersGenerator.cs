@@ -9,8 +9,11 @@ public interface IEncountersGenerator
     /// <summary>Name and version: part of the cache key, so a changed generator never reuses stale inputs.</summary>
     string Id { get; }
 
-    /// <summary>Writes rows until at least <paramref name="targetBytes"/> bytes are written; returns the data rows written.</summary>
-    long Write(Stream output, long targetBytes, int seed, CancellationToken ct);
+    /// <summary>
+    /// Writes rows until at least <paramref name="targetBytes"/> bytes or exactly <paramref name="maxRows"/>
+    /// rows are written, whichever comes first; returns the data rows written.
+    /// </summary>
+    long Write(Stream output, long targetBytes, long maxRows, int seed, CancellationToken ct);
 }
 
 /// <summary>
@@ -38,9 +41,9 @@ public sealed class BenchEncountersGenerator : IEncountersGenerator
     private static readonly string[] SexAliases = ["female", "homme", "unknown"];
     private static readonly DateOnly AdmissionStart = new(2019, 1, 1);
 
-    public string Id => "bench-encounters-v1";
+    public string Id => "bench-encounters-v2";
 
-    public long Write(Stream output, long targetBytes, int seed, CancellationToken ct)
+    public long Write(Stream output, long targetBytes, long maxRows, int seed, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(output);
         var rng = new Random(seed);
@@ -50,10 +53,11 @@ public sealed class BenchEncountersGenerator : IEncountersGenerator
         writer.WriteLine(Header);
 
         // Patients repeat across encounters, as in a real extract (about 3 stays per patient).
-        var patients = (int)Math.Max(1000, targetBytes / 250 / 3);
+        var expectedRows = Math.Min(maxRows, targetBytes / 230);
+        var patients = (int)Math.Clamp(expectedRows / 3, 1000, int.MaxValue);
         var row = new StringBuilder(512);
         long rows = 0;
-        while (true)
+        while (rows < maxRows)
         {
             if ((rows & 0x3FFF) == 0)
             {
@@ -133,9 +137,11 @@ public sealed class BenchEncountersGenerator : IEncountersGenerator
         var diagnosis = Diagnoses[rng.Next(Diagnoses.Length)];
         b.Append(dirty is 6 or 7 ? diagnosis.ToLowerInvariant() : diagnosis).Append(',');
 
-        b.Append(rng.Next(100) < 60 ? 0 : rng.Next(1, 12)).Append(',');
+        var prior = rng.Next(100) < 60 ? 0 : rng.Next(1, 12);
+        var hba1c = 4.5 + rng.NextDouble() * 7.5;
+        b.Append(prior).Append(',');
         b.Append(rng.Next(0, 35)).Append(',');
-        AppendNumber(b, 4.5 + rng.NextDouble() * 7.5, 1).Append(',');
+        AppendNumber(b, hba1c, 1).Append(',');
         if (rng.Next(20) == 0)
         {
             b.Append(',');
@@ -151,7 +157,11 @@ public sealed class BenchEncountersGenerator : IEncountersGenerator
         b.Append(dirty is 8 or 9 or 10 ? 300 + rng.Next(50) : 95 + rng.Next(90)).Append(',');
         b.Append(50 + rng.Next(80)).Append(',');
         AppendNumber(b, 17 + rng.NextDouble() * 25, 1).Append(',');
-        b.Append(rng.Next(100) < 15 ? "true" : "false");
+        // readmitted_30d carries signal (prior stays, HbA1c, age, length of stay) so that a trained model's
+        // AUC is a sanity check on both training engines, not noise around 0.5.
+        var age = admission.Year - birth.Year;
+        var logit = -2.6 + 0.25 * prior + 0.15 * (hba1c - 7) + 0.02 * (age - 60) + 0.03 * stay;
+        b.Append(rng.NextDouble() < 1 / (1 + Math.Exp(-logit)) ? "true" : "false");
     }
 
     private static StringBuilder AppendDate(StringBuilder b, DateOnly d)

@@ -15,12 +15,20 @@ public sealed class InputCache(string directory, IEncountersGenerator generator)
 {
     public string Directory { get; } = directory;
 
-    public string PathFor(long targetBytes, int seed) =>
-        System.IO.Path.Combine(Directory, string.Create(CultureInfo.InvariantCulture, $"encounters-{generator.Id}-{targetBytes}b-seed{seed}.csv"));
+    public string PathFor(string sizeKey, int seed) =>
+        System.IO.Path.Combine(Directory, string.Create(CultureInfo.InvariantCulture, $"encounters-{generator.Id}-{sizeKey}-seed{seed}.csv"));
 
-    public BenchInput GetOrCreate(long targetBytes, int seed, CancellationToken ct)
+    /// <summary>A file of about <paramref name="targetBytes"/> bytes.</summary>
+    public BenchInput GetOrCreate(long targetBytes, int seed, CancellationToken ct) =>
+        GetOrCreate(string.Create(CultureInfo.InvariantCulture, $"{targetBytes}b"), targetBytes, long.MaxValue, seed, ct);
+
+    /// <summary>A file of exactly <paramref name="rows"/> data rows.</summary>
+    public BenchInput GetOrCreateRows(long rows, int seed, CancellationToken ct) =>
+        GetOrCreate(string.Create(CultureInfo.InvariantCulture, $"{rows}rows"), long.MaxValue, rows, seed, ct);
+
+    private BenchInput GetOrCreate(string sizeKey, long targetBytes, long maxRows, int seed, CancellationToken ct)
     {
-        var path = PathFor(targetBytes, seed);
+        var path = PathFor(sizeKey, seed);
         var rowsPath = path + ".rows";
         if (File.Exists(path))
         {
@@ -34,7 +42,7 @@ public sealed class InputCache(string directory, IEncountersGenerator generator)
         long written;
         using (var file = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
         {
-            written = generator.Write(file, targetBytes, seed, ct);
+            written = generator.Write(file, targetBytes, maxRows, seed, ct);
         }
 
         File.WriteAllText(rowsPath, written.ToString(CultureInfo.InvariantCulture));

@@ -37,7 +37,7 @@ public static class ChildRun
     public const string ResultMarker = "BENCH-RESULT ";
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
 
-    public static async Task<ChildOutcome> RunAsync(IReadOnlyList<string> childArgs, TimeSpan timeout, CancellationToken ct)
+    public static async Task<ChildOutcome> RunAsync(IReadOnlyList<string> childArgs, TimeSpan timeout, CancellationToken ct, IReadOnlyDictionary<string, string>? environment = null)
     {
         var psi = new ProcessStartInfo
         {
@@ -59,6 +59,10 @@ public static class ChildRun
 
         // The child must not inherit a server GC or a heap limit from the caller's environment by accident.
         psi.Environment["DOTNET_gcServer"] = "0";
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[k] = v;
+        }
 
         var wall = Stopwatch.StartNew();
         using var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start the child process");
