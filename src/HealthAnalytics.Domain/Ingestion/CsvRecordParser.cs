@@ -1,0 +1,399 @@
+using System.Buffers;
+
+namespace HealthAnalytics.Domain.Ingestion;
+
+/// <summary>
+/// A batch of parsed records: every field's (unescaped) UTF-8 bytes copied into one buffer plus offsets.
+/// Owned by one stage at a time (parser → cleaner), then recycled.
+/// </summary>
+internal sealed class RowBatch
+{
+    public byte[] Data = new byte[1 << 20];
+    public int DataLength;
+    public int[] FieldStart = new int[1 << 16];
+    public int[] FieldLength = new int[1 << 16];
+    public int FieldTotal;
+    public int[] RecordFirstField = new int[4096];
+    public int[] RecordFieldCount = new int[4096];
+    public long[] RecordLine = new long[4096];
+    public bool[] RecordHasNul = new bool[4096];
+    public int RecordCount;
+
+    public void Reset()
+    {
+        DataLength = 0;
+        FieldTotal = 0;
+        RecordCount = 0;
+    }
+
+    public ReadOnlySpan<byte> Field(int field) => Data.AsSpan(FieldStart[field], FieldLength[field]);
+}
+
+/// <summary>
+/// RFC 4180 over UTF-8 bytes (all structural characters are ASCII, so parsing bytes is exact): quoted
+/// fields with delimiters, <c>""</c> and line breaks; CRLF, LF, CR mixed; optional final newline.
+/// Tracks the 1-based physical line where each record starts. Lenient where RFC 4180 is silent
+/// (a quote inside an unquoted field, text after a closing quote are kept as data).
+/// </summary>
+internal sealed class CsvRecordParser
+{
+    private enum State
+    {
+        FieldStart,
+        Unquoted,
+        Quoted,
+        QuoteInQuoted,
+    }
+
+    private const int RecordsPerBatch = 4096;
+    private readonly byte _delimiter;
+    private readonly int _maxField;
+    private readonly int _maxRecord;
+    private readonly int _maxColumns;
+    private readonly SearchValues<byte> _unquoted;
+    private readonly SearchValues<byte> _quoted = SearchValues.Create("\"\r\n"u8);
+    private State _state = State.FieldStart;
+    private bool _afterCr;
+    private bool _quotedAfterCr;
+    private long _line = 1;
+    private long _recordLine = 1;
+    private long _quoteLine;
+    private int _fieldStart;
+    private int _recordDataStart;
+    private int _recordFirstField;
+    private int _recordFields;
+    private bool _headerDone;
+    private RowBatch _batch;
+
+    public CsvRecordParser(byte delimiter, IngestionOptions options, RowBatch batch)
+    {
+        _delimiter = delimiter;
+        _maxField = options.MaxFieldBytes;
+        _maxRecord = options.MaxRecordBytes;
+        _maxColumns = options.MaxColumns;
+        _unquoted = SearchValues.Create([delimiter, (byte)'"', (byte)'\r', (byte)'\n']);
+        _batch = batch;
+    }
+
+    /// <summary>True when the current batch holds enough records to hand over.</summary>
+    public bool BatchFull => _batch.RecordCount >= RecordsPerBatch || _recordDataStart > (1 << 20);
+
+    public RowBatch Batch => _batch;
+
+    /// <summary>Hands the full batch over and continues in <paramref name="next"/>, moving the record in progress.</summary>
+    public RowBatch Swap(RowBatch next)
+    {
+        var full = _batch;
+        next.Reset();
+        var pendingBytes = full.DataLength - _recordDataStart;
+        EnsureData(next, pendingBytes);
+        full.Data.AsSpan(_recordDataStart, pendingBytes).CopyTo(next.Data);
+        next.DataLength = pendingBytes;
+        var pendingFields = full.FieldTotal - _recordFirstField;
+        EnsureFields(next, pendingFields + 1);
+        for (var i = 0; i < pendingFields; i++)
+        {
+            next.FieldStart[i] = full.FieldStart[_recordFirstField + i] - _recordDataStart;
+            next.FieldLength[i] = full.FieldLength[_recordFirstField + i];
+        }
+
+        next.FieldTotal = pendingFields;
+        _fieldStart -= _recordDataStart;
+        full.DataLength = _recordDataStart;
+        full.FieldTotal = _recordFirstField;
+        _recordDataStart = 0;
+        _recordFirstField = 0;
+        _batch = next;
+        return full;
+    }
+
+    public void Parse(ReadOnlySpan<byte> chunk)
+    {
+        var i = 0;
+        var n = chunk.Length;
+        while (i < n)
+        {
+            if (_afterCr)
+            {
+                _afterCr = false;
+                if (chunk[i] == '\n')
+                {
+                    i++;
+                    continue;
+                }
+            }
+
+            switch (_state)
+            {
+                case State.FieldStart:
+                    if (chunk[i] == '"')
+                    {
+                        _state = State.Quoted;
+                        _quoteLine = _line;
+                        _quotedAfterCr = false;
+                        i++;
+                    }
+                    else
+                    {
+                        _state = State.Unquoted;
+                    }
+
+                    break;
+
+                case State.Unquoted:
+                {
+                    var rest = chunk[i..];
+                    var k = rest.IndexOfAny(_unquoted);
+                    if (k < 0)
+                    {
+                        Append(rest);
+                        i = n;
+                        break;
+                    }
+
+                    if (k > 0)
+                    {
+                        Append(rest[..k]);
+                    }
+
+                    var b = rest[k];
+                    i += k + 1;
+                    if (b == _delimiter)
+                    {
+                        EndField();
+                        _state = State.FieldStart;
+                    }
+                    else if (b is (byte)'\r' or (byte)'\n')
+                    {
+                        EndField();
+                        _line++;
+                        EndRecord();
+                        _afterCr = b == '\r';
+                        _state = State.FieldStart;
+                    }
+                    else
+                    {
+                        Append("\""u8);
+                    }
+
+                    break;
+                }
+
+                case State.Quoted:
+                {
+                    var rest = chunk[i..];
+                    var k = rest.IndexOfAny(_quoted);
+                    if (k < 0)
+                    {
+                        Append(rest);
+                        _quotedAfterCr = false;
+                        i = n;
+                        break;
+                    }
+
+                    if (k > 0)
+                    {
+                        Append(rest[..k]);
+                        _quotedAfterCr = false;
+                    }
+
+                    var b = rest[k];
+                    i += k + 1;
+                    if (b == '"')
+                    {
+                        _state = State.QuoteInQuoted;
+                    }
+                    else
+                    {
+                        if (b == '\r' || !_quotedAfterCr)
+                        {
+                            _line++;
+                        }
+
+                        _quotedAfterCr = b == '\r';
+                        Append(rest.Slice(k, 1));
+                    }
+
+                    break;
+                }
+
+                case State.QuoteInQuoted:
+                {
+                    var b = chunk[i];
+                    if (b == '"')
+                    {
+                        Append("\""u8);
+                        _state = State.Quoted;
+                        _quotedAfterCr = false;
+                        i++;
+                    }
+                    else if (b == _delimiter)
+                    {
+                        EndField();
+                        _state = State.FieldStart;
+                        i++;
+                    }
+                    else if (b is (byte)'\r' or (byte)'\n')
+                    {
+                        EndField();
+                        _line++;
+                        EndRecord();
+                        _afterCr = b == '\r';
+                        _state = State.FieldStart;
+                        i++;
+                    }
+                    else
+                    {
+                        _state = State.Unquoted;
+                    }
+
+                    break;
+                }
+            }
+        }
+    }
+
+    /// <summary>End of input: closes the last record (the final newline is optional).</summary>
+    public void Complete()
+    {
+        if (_state == State.Quoted)
+        {
+            throw FileRejectedException.Of("unterminated-quote", $"a quoted field starting on line {_quoteLine} is never closed", _quoteLine);
+        }
+
+        if (_state == State.FieldStart && _recordFields == 0 && _batch.DataLength == _recordDataStart)
+        {
+            return;
+        }
+
+        EndField();
+        EndRecord();
+    }
+
+    private void Append(ReadOnlySpan<byte> bytes)
+    {
+        var b = _batch;
+        if (b.DataLength + bytes.Length > b.Data.Length)
+        {
+            EnsureData(b, b.DataLength + bytes.Length);
+        }
+
+        bytes.CopyTo(b.Data.AsSpan(b.DataLength));
+        b.DataLength += bytes.Length;
+        if (b.DataLength - _fieldStart > _maxField)
+        {
+            throw FileRejectedException.Of("field-too-large", $"a field of the record starting on line {_recordLine} is larger than {_maxField} bytes", _recordLine);
+        }
+
+        if (b.DataLength - _recordDataStart > _maxRecord)
+        {
+            throw FileRejectedException.Of("field-too-large", $"the record starting on line {_recordLine} is larger than {_maxRecord} bytes", _recordLine);
+        }
+    }
+
+    private void EndField()
+    {
+        var b = _batch;
+        _recordFields++;
+        if (!_headerDone && _recordFields > _maxColumns)
+        {
+            throw FileRejectedException.Of("too-many-columns", $"the header has more than {_maxColumns} columns", 1);
+        }
+
+        // Fields beyond the column cap are counted (the row is quarantined for its field count) but not stored.
+        if (_recordFields <= _maxColumns + 1)
+        {
+            if (b.FieldTotal == b.FieldStart.Length)
+            {
+                EnsureFields(b, b.FieldTotal + 1);
+            }
+
+            b.FieldStart[b.FieldTotal] = _fieldStart;
+            b.FieldLength[b.FieldTotal] = b.DataLength - _fieldStart;
+            b.FieldTotal++;
+        }
+
+        _fieldStart = b.DataLength;
+    }
+
+    private void EndRecord()
+    {
+        var b = _batch;
+        if (b.RecordCount == b.RecordFirstField.Length)
+        {
+            var size = b.RecordCount * 2;
+            Array.Resize(ref b.RecordFirstField, size);
+            Array.Resize(ref b.RecordFieldCount, size);
+            Array.Resize(ref b.RecordLine, size);
+            Array.Resize(ref b.RecordHasNul, size);
+        }
+
+        var r = b.RecordCount++;
+        b.RecordFirstField[r] = _recordFirstField;
+        b.RecordFieldCount[r] = _recordFields;
+        b.RecordLine[r] = _recordLine;
+        b.RecordHasNul[r] = b.Data.AsSpan(_recordDataStart, b.DataLength - _recordDataStart).Contains((byte)0);
+        _headerDone = true;
+        _recordFields = 0;
+        _recordFirstField = b.FieldTotal;
+        _recordDataStart = b.DataLength;
+        _fieldStart = b.DataLength;
+        _recordLine = _line;
+    }
+
+    private static void EnsureData(RowBatch b, int needed)
+    {
+        if (needed > b.Data.Length)
+        {
+            Array.Resize(ref b.Data, Math.Max(needed, b.Data.Length * 2));
+        }
+    }
+
+    private static void EnsureFields(RowBatch b, int needed)
+    {
+        if (needed > b.FieldStart.Length)
+        {
+            var size = Math.Max(needed, b.FieldStart.Length * 2);
+            Array.Resize(ref b.FieldStart, size);
+            Array.Resize(ref b.FieldLength, size);
+        }
+    }
+
+    /// <summary>
+    /// Delimiter sniffing on the header line: the most frequent of <c>,</c> <c>;</c> tab outside quotes;
+    /// ties prefer <c>,</c>.
+    /// </summary>
+    public static byte Sniff(ReadOnlySpan<byte> start)
+    {
+        int comma = 0, semicolon = 0, tab = 0;
+        var quoted = false;
+        foreach (var b in start)
+        {
+            if (b == '"')
+            {
+                quoted = !quoted;
+            }
+            else if (!quoted && b is (byte)'\r' or (byte)'\n')
+            {
+                break;
+            }
+            else if (!quoted)
+            {
+                switch (b)
+                {
+                    case (byte)',': comma++; break;
+                    case (byte)';': semicolon++; break;
+                    case (byte)'\t': tab++; break;
+                    default: break;
+                }
+            }
+        }
+
+        if (comma >= semicolon && comma >= tab)
+        {
+            return (byte)',';
+        }
+
+        return semicolon >= tab ? (byte)';' : (byte)'\t';
+    }
+}
