@@ -70,7 +70,8 @@ public sealed class IngestSuite : IBenchSuite
     [
         ("duckdb-1", "duckdb", 1),
         ("duckdb-all", "duckdb", 0),
-        ("ours", "ours", 1),
+        // The cleaner is a two-stage pipeline (reader thread + cleaning/encoding) sized for the two cores.
+        ("ours", "ours", 0),
     ];
 
     private static readonly TimeSpan ChildTimeout = TimeSpan.FromMinutes(30);
@@ -91,6 +92,7 @@ public sealed class IngestSuite : IBenchSuite
             : $"  generated {Rel(options, input.Path)} ({input.Bytes:N0} bytes, {input.Rows:N0} rows) in {input.GenerateSeconds:F1} s");
         WarmPageCache(input.Path);
 
+        var contract = Path.Combine(options.RepoRoot, "config", "contracts", "encounters.json");
         var outDir = Path.Combine(options.WorkDirectory, "out");
         Directory.CreateDirectory(outDir);
         var selected = AllEngines.Where(e => options.Engines is null || options.Engines.Contains(e.Label, StringComparer.Ordinal)).ToList();
@@ -113,7 +115,7 @@ public sealed class IngestSuite : IBenchSuite
                 File.Delete(output);
                 Log($"  run {label} ({r + 1}/{options.Repeat}) ...");
                 var outcome = await ChildRun.RunAsync(
-                    ["ingest", engine, "--input", input.Path, "--output", output, "--threads", threads.ToString(CultureInfo.InvariantCulture)],
+                    ["ingest", engine, "--input", input.Path, "--output", output, "--threads", threads.ToString(CultureInfo.InvariantCulture), "--contract", contract],
                     ChildTimeout, ct);
                 samples[label].Add(outcome);
                 Log(outcome.Report.Ok
@@ -157,7 +159,7 @@ public sealed class IngestSuite : IBenchSuite
         IIngestEngine engine = args[0] switch
         {
             "duckdb" => new DuckDbIngestEngine(),
-            "ours" => new OursIngestEngine(),
+            "ours" => new OursIngestEngine(ArgAfter(args, "--contract")),
             "baseline" => new NoopEngine(),
             _ => throw new ArgumentException($"unknown ingest engine '{args[0]}'"),
         };
@@ -170,6 +172,7 @@ public sealed class IngestSuite : IBenchSuite
                 case "--input": input = args[++i]; break;
                 case "--output": output = args[++i]; break;
                 case "--threads": threads = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--contract": i++; break;
                 default: throw new ArgumentException($"unknown argument '{args[i]}'");
             }
         }
@@ -188,6 +191,19 @@ public sealed class IngestSuite : IBenchSuite
 
         ChildRun.Emit(report);
         return report.Ok ? 0 : 1;
+    }
+
+    private static string ArgAfter(IReadOnlyList<string> args, string name)
+    {
+        for (var i = 0; i < args.Count - 1; i++)
+        {
+            if (args[i] == name)
+            {
+                return args[i + 1];
+            }
+        }
+
+        throw new ArgumentException($"{name} is required");
     }
 
     private static EngineRun Summarize(string label, string engine, int threads, List<ChildOutcome> outcomes, long inputBytes)
