@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-public static class IngestionServiceCollectionExtensions
+public static class IngestionOrchestrationServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the ingestion orchestration (<see cref="IngestionService"/>) and its options, validated at
