@@ -22,6 +22,12 @@ if (args is ["child", "train", .. var trainArgs])
     return await TrainSuite.RunChildAsync(trainArgs, cts.Token);
 }
 
+if (args is ["child", "probe", "alloc", var megabytes])
+{
+    // Harness self-test (bench tests): holds and touches N MB so its peak RSS is known from below.
+    return HealthAnalytics.Bench.Measurement.Probe.Allocate(int.Parse(megabytes, System.Globalization.CultureInfo.InvariantCulture));
+}
+
 if (args is ["-h" or "--help" or "help", ..])
 {
     Console.WriteLine(BenchOptions.Usage);

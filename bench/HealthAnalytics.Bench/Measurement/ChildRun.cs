@@ -37,11 +37,17 @@ public static class ChildRun
     public const string ResultMarker = "BENCH-RESULT ";
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
 
-    public static async Task<ChildOutcome> RunAsync(IReadOnlyList<string> childArgs, TimeSpan timeout, CancellationToken ct, IReadOnlyDictionary<string, string>? environment = null)
+    /// <param name="childArgs">Arguments after <c>child</c>.</param>
+    /// <param name="timeout">The child is killed after it.</param>
+    /// <param name="ct">Cancels (and kills) the child.</param>
+    /// <param name="environment">Extra environment variables for the child.</param>
+    /// <param name="benchAssembly">Path of HealthAnalytics.Bench.dll to run with <c>dotnet</c>; null = this process's own command.</param>
+    public static async Task<ChildOutcome> RunAsync(IReadOnlyList<string> childArgs, TimeSpan timeout, CancellationToken ct, IReadOnlyDictionary<string, string>? environment = null, string? benchAssembly = null)
     {
+        IReadOnlyList<string> prefix;
         var psi = new ProcessStartInfo
         {
-            FileName = SelfCommand(out var prefix),
+            FileName = benchAssembly is null ? SelfCommand(out prefix) : DotnetHost(benchAssembly, out prefix),
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -124,6 +130,14 @@ public static class ChildRun
         var withPeak = report with { SelfPeakRssBytes = ProcStatus.SelfPeakRssBytes() };
         Console.Out.WriteLine(ResultMarker + JsonSerializer.Serialize(withPeak, Json.CompactOptions));
         Console.Out.Flush();
+    }
+
+    private static string DotnetHost(string assembly, out IReadOnlyList<string> prefixArgs)
+    {
+        prefixArgs = [assembly];
+        var root = Environment.GetEnvironmentVariable("DOTNET_ROOT");
+        var candidate = root is null ? null : Path.Combine(root, "dotnet");
+        return candidate is not null && File.Exists(candidate) ? candidate : "dotnet";
     }
 
     private static string SelfCommand(out IReadOnlyList<string> prefixArgs)

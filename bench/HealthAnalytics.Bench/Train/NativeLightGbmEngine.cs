@@ -104,7 +104,7 @@ public sealed class NativeLightGbmEngine : ITrainEngine
     }
 
     /// <summary>Area under the ROC curve by ranks (Mann-Whitney U), ties averaged.</summary>
-    internal static double Auc(double[] scores, float[] labels)
+    public static double Auc(double[] scores, float[] labels)
     {
         var order = Enumerable.Range(0, scores.Length).OrderBy(i => scores[i]).ToArray();
         double rankSumPositive = 0;
