@@ -60,8 +60,15 @@ public sealed class TrainSuite : IBenchSuite
         ["OMP_WAIT_POLICY"] = "PASSIVE",
     };
 
-    /// <summary>The engines; one that has not landed reports itself as failed with the reason.</summary>
-    public static readonly IReadOnlyList<string> Engines = ["lightgbm-native"];
+    /// <summary>
+    /// Label → (engine, threads; 0 = all cores). Ours pins LightGBM to 1 thread (bit-identical retrains),
+    /// so the like-for-like peer is <c>lightgbm-native-1</c>; the all-core run shows what threads would buy.
+    /// </summary>
+    public static readonly IReadOnlyList<(string Label, string Engine, int Threads)> Engines =
+    [
+        ("lightgbm-native-1", "lightgbm-native", 1),
+        ("lightgbm-native-all", "lightgbm-native", 0),
+    ];
 
     public string Name => "train";
 
@@ -76,10 +83,11 @@ public sealed class TrainSuite : IBenchSuite
         {
             var input = cache.GetOrCreateRows(rows, options.Seed, ct);
             Log(input.FromCache ? $"input {RowsLabel(rows)} rows: reused" : $"input {RowsLabel(rows)} rows: generated in {input.GenerateSeconds:F1} s");
-            foreach (var engine in Engines)
+            foreach (var (engine, engineName, threads) in Engines)
             {
                 Log($"  run {engine} ({RowsLabel(rows)} rows) ...");
-                var o = await ChildRun.RunAsync(["train", engine, "--input", input.Path, "--threads", "0"], ChildTimeout, ct, ChildEnvironment);
+                var o = await ChildRun.RunAsync(
+                    ["train", engineName, "--input", input.Path, "--threads", threads.ToString(CultureInfo.InvariantCulture)], ChildTimeout, ct, ChildEnvironment);
                 var r = o.Report;
                 var run = new TrainRun
                 {
@@ -172,7 +180,7 @@ public sealed class TrainSuite : IBenchSuite
                 r.Targets.Add(new TargetCheck($"{run.Model} {RowsLabel(run.InputRows)} rows memory", "<= 4000 MB", run.Ok ? $"{run.PeakRssMegabytes:F0} MB" : "not measured", run.Ok ? run.PeakRssBytes <= 4_000_000_000 : null));
             }
 
-            var peer = r.Runs.FirstOrDefault(x => x.Engine == "lightgbm-native" && x.InputRows == run.InputRows && x.Ok && x.Model == run.Model);
+            var peer = r.Runs.FirstOrDefault(x => x.Engine == "lightgbm-native-1" && x.InputRows == run.InputRows && x.Ok && x.Model == run.Model);
             if (peer is not null && run.Ok)
             {
                 r.Ratios[$"{run.Model}-{RowsLabel(run.InputRows)}-trainSecondsOursOverNative"] = Math.Round(run.Seconds / peer.Seconds, 3);
