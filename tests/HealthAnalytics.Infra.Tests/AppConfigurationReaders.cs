@@ -177,6 +177,34 @@ internal static partial class AppConfigurationReaders
         return names;
     }
 
+    /// <summary>Names of functions with a blob trigger sourced from Event Grid (the webhook's <c>Host.Functions.NAME</c>).</summary>
+    public static IReadOnlySet<string> EventGridBlobTriggerFunctions { get; } = FindEventGridBlobTriggers();
+
+    private static HashSet<string> FindEventGridBlobTriggers()
+    {
+        const BindingFlags All = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var method in AllTypes().SelectMany(t => t.GetMethods(All)))
+        {
+            var function = method.CustomAttributes.FirstOrDefault(a => a.AttributeType.Name == "FunctionAttribute");
+            var eventGridBlob = method.GetParameters().SelectMany(p => p.CustomAttributes).Any(a =>
+                a.AttributeType.Name == "BlobTriggerAttribute"
+                && a.NamedArguments.Any(n => n.MemberName == "Source" && IsEventGridSource(n.TypedValue)));
+            if (function is not null && eventGridBlob && function.ConstructorArguments.FirstOrDefault().Value is string name)
+            {
+                names.Add(name);
+            }
+        }
+
+        return names;
+    }
+
+    /// <summary>BlobTriggerSource.EventGrid: custom attribute data gives an enum as its underlying value.</summary>
+    private static bool IsEventGridSource(CustomAttributeTypedArgument value) =>
+        value.ArgumentType.IsEnum
+            ? Enum.GetName(value.ArgumentType, value.Value!) == "EventGrid"
+            : value.Value?.ToString() == "EventGrid";
+
     /// <summary>Attributes on function parameters, return values, methods and output-binding properties.</summary>
     private static IEnumerable<CustomAttributeData> BindingAttributes()
     {
