@@ -44,7 +44,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
         var started = _time.GetUtcNow();
         var clock = Stopwatch.StartNew();
         LogStarted(_log, upload.UploadId, upload.Dataset);
-        var run = new CleaningRun(upload, _options, _pseudonymizer, DateOnly.FromDateTime(started.UtcDateTime));
+        using var run = new CleaningRun(upload, _options, _pseudonymizer, DateOnly.FromDateTime(started.UtcDateTime));
         QualityReport report;
         try
         {
@@ -111,8 +111,9 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
         public bool ReportsValues => Privacy is PrivacyRole.None or PrivacyRole.Sensitive;
     }
 
-    private sealed class CleaningRun(UploadRequest upload, IngestionOptions options, Pseudonymizer pseudonymizer, DateOnly today)
+    private sealed class CleaningRun(UploadRequest upload, IngestionOptions options, Pseudonymizer pseudonymizer, DateOnly today) : IDisposable
     {
+        private readonly Pseudonymizer.Session _hmac = pseudonymizer.CreateSession();
         private readonly DatasetContract _contract = upload.Contract;
         private readonly List<ColumnPlan> _plans = [];
         private readonly List<ColumnPlan> _outputs = [];
@@ -132,6 +133,8 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
         private ParquetWriter? _writer;
 
         public QualityReport Rejected(FileRejection rejection) => Report(UploadOutcome.Rejected, rejection);
+
+        public void Dispose() => _hmac.Dispose();
 
         public async Task<QualityReport> RunAsync(Stream input, Stream output, CancellationToken ct)
         {
@@ -157,6 +160,10 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                 var batches = Channel.CreateBounded<RowBatch>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
                 var free = Channel.CreateUnbounded<RowBatch>();
                 using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+
+                // Parquet.Net writes many small pieces; one large buffer turns them into few file writes.
+                // Not disposed: that would close the caller's stream; flushed once the file is complete.
+                var buffered = new BufferedStream(output, 1 << 20);
                 var producer = Task.Factory.StartNew(
                     () => Produce(csv, first, firstLength, delimiter, batches.Writer, free.Reader, cts.Token),
                     cts.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
@@ -169,7 +176,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                         if (header && batch.RecordCount > 0)
                         {
                             ProcessHeader(batch, (char)delimiter);
-                            _writer = await ParquetWriter.CreateAsync(new ParquetSchema(_outputs.Select(p => (Field)p.Output!.Field)), output, null, false, ct);
+                            _writer = await ParquetWriter.CreateAsync(new ParquetSchema(_outputs.Select(p => (Field)p.Output!.Field)), buffered, null, false, ct);
                             header = false;
                             start = 1;
                         }
@@ -195,6 +202,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                     await FlushAsync(ct);
                     await _writer!.DisposeAsync();
                     _writer = null;
+                    await buffered.FlushAsync(ct);
                     return Report(UploadOutcome.Curated, null);
                 }
                 finally
@@ -644,7 +652,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
 
                         break;
                     case TextColumn text when p.Privacy == PrivacyRole.Identifier:
-                        pseudonymizer.Pseudonymize(_chars.AsSpan(p.TextStart, cell.TextLength), text.Reserve(row, Pseudonymizer.Length));
+                        _hmac.Pseudonymize(_chars.AsSpan(p.TextStart, cell.TextLength), text.Reserve(row, Pseudonymizer.Length));
                         break;
                     case TextColumn text when cell.Category is { } category:
                         text.Set(row, category);
