@@ -1,0 +1,34 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.Middleware;
+using Microsoft.Extensions.Logging;
+
+namespace HealthAnalytics.Functions;
+
+/// <summary>
+/// The one place HTTP failures become RFC 7807: an unhandled exception in an HTTP function is answered with a
+/// generic 500 problem (no stack trace, nothing from the request) and logged by type only. Other triggers
+/// rethrow so the host's retry policy applies.
+/// </summary>
+public sealed partial class ProblemDetailsMiddleware(ILogger<ProblemDetailsMiddleware> log) : IFunctionsWorkerMiddleware
+{
+    public async Task Invoke(FunctionContext context, FunctionExecutionDelegate next)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(next);
+        try
+        {
+            await next(context);
+        }
+        catch (Exception ex) when (context.GetHttpContext() is { Response.HasStarted: false })
+        {
+            LogUnhandled(log, context.FunctionDefinition.Name, ex.GetType().Name);
+            var http = context.GetHttpContext()!;
+            await Results.Problem(statusCode: StatusCodes.Status500InternalServerError, title: "An unexpected error occurred.")
+                .ExecuteAsync(http);
+        }
+    }
+
+    [LoggerMessage(EventId = 4000, Level = LogLevel.Error, Message = "Function {Function} failed ({Reason})")]
+    private static partial void LogUnhandled(ILogger logger, string function, string reason);
+}

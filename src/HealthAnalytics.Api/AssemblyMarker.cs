@@ -1,2 +1,0 @@
-namespace HealthAnalytics.Api;
-internal static class AssemblyMarker { }

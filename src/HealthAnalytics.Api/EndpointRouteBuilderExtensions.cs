@@ -1,0 +1,34 @@
+using HealthAnalytics.Api;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Microsoft.AspNetCore.Builder;
+
+public static class EndpointRouteBuilderExtensions
+{
+    /// <summary>
+    /// The dev host's routes: the same paths, methods and auth levels as the Function App's HTTP triggers
+    /// (a test compares them with <c>functions.metadata</c>), served by the same handlers.
+    /// </summary>
+    public static IEndpointRouteBuilder MapHealthAnalyticsApi(this IEndpointRouteBuilder endpoints)
+    {
+        var api = endpoints.MapGroup("/api");
+        api.MapGet("/health", (HealthHandler h) => h.Get())
+            .WithMetadata(AuthLevel.Anonymous);
+        api.MapGet("/uploads", (HttpRequest req, UploadsHandler h, CancellationToken ct) => h.ListAsync(req, ct))
+            .WithMetadata(AuthLevel.Function);
+        api.MapGet("/uploads/{uploadId}", (HttpRequest req, string uploadId, UploadsHandler h, CancellationToken ct) => h.GetAsync(req, uploadId, ct))
+            .WithMetadata(AuthLevel.Function);
+        return endpoints;
+    }
+
+    /// <summary>Every error as <c>application/problem+json</c>, from one place: unhandled exceptions (no stack
+    /// trace, no input echoed) and bare status codes such as an unknown route.</summary>
+    public static IApplicationBuilder UseHealthAnalyticsProblemDetails(this IApplicationBuilder app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        return app;
+    }
+}

@@ -1,0 +1,103 @@
+using System.ComponentModel.DataAnnotations;
+using HealthAnalytics.Domain.Application;
+using HealthAnalytics.Domain.Ports;
+using Microsoft.Extensions.Options;
+
+namespace HealthAnalytics.DevHost;
+
+/// <summary>Settings of the dev host's upload poller (section <c>DevHost</c>).</summary>
+public sealed class UploadPollingOptions
+{
+    public const string SectionName = "DevHost";
+
+    /// <summary>How often <c>uploads/</c> is listed. At most 1 s, so a new blob is picked up within 2 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:00:01")]
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+}
+
+/// <summary>
+/// Stands in for Event Grid (Azurite has none): lists the uploads container and feeds each new blob version
+/// (name + ETag) to the same <see cref="IngestionService"/> as the blob trigger. A failed event is retried on
+/// later ticks up to <see cref="IngestionRunOptions.MaxAttempts"/>, like the Functions host's redelivery.
+/// </summary>
+public sealed partial class UploadPoller(
+    IUploadSource uploads,
+    IngestionService ingestion,
+    IOptions<UploadPollingOptions> polling,
+    IOptions<IngestionRunOptions> ingestionOptions,
+    ILogger<UploadPoller> log) : BackgroundService
+{
+    private readonly HashSet<(string Name, string ETag)> done = [];
+    private readonly Dictionary<(string Name, string ETag), int> failures = [];
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(polling.Value.PollInterval);
+        do
+        {
+            try
+            {
+                await PollOnceAsync(stoppingToken);
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                LogPollFailed(log, ex.GetType().Name);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    private async Task PollOnceAsync(CancellationToken cancellationToken)
+    {
+        var pending = new List<UploadProperties>();
+        await foreach (var blob in uploads.ListAsync(cancellationToken))
+        {
+            if (!done.Contains((blob.Name, blob.ETag)))
+            {
+                pending.Add(blob);
+            }
+        }
+
+        foreach (var blob in pending)
+        {
+            var key = (blob.Name, blob.ETag);
+            try
+            {
+                await ingestion.IngestAsync(blob.Name, cancellationToken);
+                done.Add(key);
+                failures.Remove(key);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                var count = failures[key] = failures.GetValueOrDefault(key) + 1;
+                if (count >= ingestionOptions.Value.MaxAttempts)
+                {
+                    // The ingestion service has recorded `failed` where it knew the upload id; stop retrying.
+                    done.Add(key);
+                    failures.Remove(key);
+                }
+
+                LogEventFailed(log, count, ex.GetType().Name);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 3000, Level = LogLevel.Warning, Message = "Listing uploads failed ({Reason}); retrying on the next tick")]
+    private static partial void LogPollFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Ingestion event failed on attempt {Attempt} ({Reason})")]
+    private static partial void LogEventFailed(ILogger logger, int attempt, string reason);
+}
+
+public static class UploadPollingServiceCollectionExtensions
+{
+    public static IServiceCollection AddUploadPolling(this IServiceCollection services)
+    {
+        services.AddOptions<UploadPollingOptions>()
+            .BindConfiguration(UploadPollingOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddHostedService<UploadPoller>();
+        return services;
+    }
+}

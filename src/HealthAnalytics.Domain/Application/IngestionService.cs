@@ -1,0 +1,338 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using HealthAnalytics.Domain.Ingestion;
+using HealthAnalytics.Domain.Ports;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace HealthAnalytics.Domain.Application;
+
+/// <summary>
+/// The flow of one upload (docs/ingestion.md "Flow of one upload"), shared by the blob trigger and the dev
+/// host's poller. Idempotent on (partner, dataset, content hash). Bad data ends in a <c>rejected</c> report;
+/// an unexpected exception is rethrown so the host retries, until <see cref="IngestionRunOptions.MaxAttempts"/>
+/// attempts are recorded and the upload ends as <c>failed</c>.
+/// </summary>
+public sealed partial class IngestionService(
+    IUploadSource uploads,
+    ICuratedStore curated,
+    IReportStore reports,
+    IUploadLedger ledger,
+    IDatasetContractProvider contracts,
+    IUploadCleaner cleaner,
+    IReportRenderer renderer,
+    IOptions<IngestionRunOptions> options,
+    TimeProvider time,
+    ILogger<IngestionService> log)
+{
+    private const int CopyBufferBytes = 1 << 20;
+
+    /// <summary>Processes the upload named <paramref name="blobName"/> in the uploads container.</summary>
+    public async Task<IngestionResult> IngestAsync(string blobName, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(blobName);
+        var stopwatch = Stopwatch.StartNew();
+        if (!UploadNaming.TryParse(blobName, out var name))
+        {
+            LogIgnoredName(log);
+            return new IngestionResult(IngestionDisposition.Ignored);
+        }
+
+        var properties = await uploads.GetPropertiesAsync(blobName, cancellationToken);
+        if (properties is null)
+        {
+            LogGone(log);
+            return new IngestionResult(IngestionDisposition.Ignored);
+        }
+
+        var limit = options.Value.MaxUploadBytes;
+        if (properties.Size > limit)
+        {
+            return await RejectUnreadAsync(name, properties, "upload-size",
+                string.Create(CultureInfo.InvariantCulture, $"The upload is {properties.Size} bytes; the limit is {limit} bytes."),
+                cancellationToken);
+        }
+
+        var contract = await contracts.FindAsync(name.Dataset, cancellationToken);
+        if (contract is null)
+        {
+            return await RejectUnreadAsync(name, properties, "no-contract", "No dataset contract exists for this dataset.", cancellationToken);
+        }
+
+        var inputPath = NewTempPath();
+        var parquetPath = NewTempPath();
+        try
+        {
+            await using var input = OpenTemp(inputPath);
+            string contentSha256;
+            try
+            {
+                contentSha256 = await DownloadAsync(properties, input, cancellationToken);
+            }
+            catch (UploadChangedException)
+            {
+                // The newer version of the blob raises its own event; this one is obsolete.
+                LogSuperseded(log, properties.Size);
+                return new IngestionResult(IngestionDisposition.Ignored);
+            }
+
+            var uploadId = UploadNaming.UploadId(name.Partner, name.Dataset, contentSha256);
+            var claim = await ledger.ClaimAsync(NewEntry(name, properties, uploadId, contentSha256), cancellationToken);
+            if (claim.AlreadyFinal)
+            {
+                LogAlreadyProcessed(log, uploadId, claim.Entry.Status);
+                return new IngestionResult(IngestionDisposition.AlreadyProcessed, uploadId, claim.Entry.Status);
+            }
+
+            try
+            {
+                input.Position = 0;
+                await using var parquet = OpenTemp(parquetPath);
+                var request = new UploadRequest(uploadId, name.Partner, name.Dataset, name.FileName, contentSha256, contract);
+                var report = await cleaner.CleanAsync(request, input, parquet, cancellationToken);
+                var entry = await CommitAsync(claim.Entry, report, parquet, cancellationToken);
+                LogCompleted(log, uploadId, entry.Status, entry.RowsRead, entry.RowsWritten, entry.RowsQuarantined, stopwatch.ElapsedMilliseconds);
+                return new IngestionResult(IngestionDisposition.Processed, uploadId, entry.Status);
+            }
+            catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
+            {
+                return await RecordFailureAsync(claim.Entry, ex);
+            }
+        }
+        finally
+        {
+            DeleteQuietly(inputPath);
+            DeleteQuietly(parquetPath);
+        }
+    }
+
+    private async Task<UploadLedgerEntry> CommitAsync(UploadLedgerEntry claimed, QualityReport report, FileStream parquet, CancellationToken cancellationToken)
+    {
+        string? curatedPath = null;
+        string? curatedSha256 = null;
+        if (report.Outcome == UploadOutcome.Curated)
+        {
+            await parquet.FlushAsync(cancellationToken);
+            parquet.Position = 0;
+            curatedSha256 = Convert.ToHexStringLower(await SHA256.HashDataAsync(parquet, cancellationToken));
+            parquet.Position = 0;
+            curatedPath = UploadNaming.CuratedPath(claimed.Dataset, claimed.Partner, claimed.UploadId);
+            if (await curated.CreateIfNotExistsAsync(curatedPath, parquet, cancellationToken) == CuratedWrite.AlreadyExisted)
+            {
+                // A previous attempt committed the Parquet and crashed before the ledger update: the redo is a no-op.
+                LogCuratedExisted(log, claimed.UploadId);
+            }
+        }
+
+        var (jsonPath, htmlPath) = await SaveReportAsync(claimed.Dataset, claimed.UploadId, report, cancellationToken);
+        var final = claimed with
+        {
+            Status = report.Outcome == UploadOutcome.Curated ? UploadStatus.Curated : UploadStatus.Rejected,
+            CuratedPath = curatedPath,
+            CuratedSha256 = curatedSha256,
+            ReportPath = jsonPath,
+            HtmlReportPath = htmlPath,
+            RejectionRule = report.Rejection?.Rule,
+            FailureReason = null,
+            RowsRead = report.Rows.Read,
+            RowsWritten = report.Rows.Written,
+            RowsQuarantined = report.Rows.Quarantined,
+            RowsDuplicate = report.Rows.Duplicate,
+            RowsBlank = report.Rows.Blank,
+            RowsFixed = report.Rows.Fixed,
+            UpdatedAt = time.GetUtcNow(),
+        };
+        await ledger.CompleteAsync(final, cancellationToken);
+        return final;
+    }
+
+    private async Task<IngestionResult> RejectUnreadAsync(UploadName name, UploadProperties properties, string rule, string message, CancellationToken cancellationToken)
+    {
+        var uploadId = UploadNaming.UnreadUploadId(name.Partner, name.Dataset, name.BlobName, properties.ETag);
+        var claim = await ledger.ClaimAsync(NewEntry(name, properties, uploadId, contentSha256: null), cancellationToken);
+        if (claim.AlreadyFinal)
+        {
+            LogAlreadyProcessed(log, uploadId, claim.Entry.Status);
+            return new IngestionResult(IngestionDisposition.AlreadyProcessed, uploadId, claim.Entry.Status);
+        }
+
+        try
+        {
+            var report = new QualityReport
+            {
+                UploadId = uploadId,
+                Partner = name.Partner,
+                Dataset = name.Dataset,
+                FileName = name.FileName,
+                ContractName = string.Empty,
+                ContractVersion = string.Empty,
+                InputSha256 = string.Empty,
+                Outcome = UploadOutcome.Rejected,
+                Rejection = new FileRejection(rule, message),
+                StartedAt = time.GetUtcNow(),
+            };
+            var (jsonPath, htmlPath) = await SaveReportAsync(name.Dataset, uploadId, report, cancellationToken);
+            await ledger.CompleteAsync(claim.Entry with
+            {
+                Status = UploadStatus.Rejected,
+                RejectionRule = rule,
+                ReportPath = jsonPath,
+                HtmlReportPath = htmlPath,
+                FailureReason = null,
+                UpdatedAt = time.GetUtcNow(),
+            }, cancellationToken);
+            LogRejectedUnread(log, uploadId, rule, properties.Size);
+            return new IngestionResult(IngestionDisposition.Processed, uploadId, UploadStatus.Rejected);
+        }
+        catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
+        {
+            return await RecordFailureAsync(claim.Entry, ex);
+        }
+    }
+
+    private async Task<(string Json, string Html)> SaveReportAsync(string dataset, string uploadId, QualityReport report, CancellationToken cancellationToken)
+    {
+        var jsonPath = UploadNaming.ReportJsonPath(dataset, uploadId);
+        var htmlPath = UploadNaming.ReportHtmlPath(dataset, uploadId);
+        await reports.SaveAsync(jsonPath, renderer.RenderJson(report), htmlPath, renderer.RenderHtml(report), cancellationToken);
+        return (jsonPath, htmlPath);
+    }
+
+    /// <summary>Records a failed attempt. Below the attempt budget the exception is rethrown so the host
+    /// redelivers; at the budget the upload ends as <c>failed</c>. The reason is the exception type only:
+    /// messages may quote names or values.</summary>
+    private async Task<IngestionResult> RecordFailureAsync(UploadLedgerEntry entry, Exception exception)
+    {
+        var exhausted = entry.Attempts >= options.Value.MaxAttempts;
+        var reason = exception.GetType().Name;
+        try
+        {
+            await ledger.CompleteAsync(entry with
+            {
+                Status = exhausted ? UploadStatus.Failed : UploadStatus.Processing,
+                FailureReason = reason,
+                UpdatedAt = time.GetUtcNow(),
+            }, CancellationToken.None);
+        }
+        catch (Exception ledgerError)
+        {
+            LogLedgerWriteFailed(log, entry.UploadId, ledgerError.GetType().Name);
+        }
+
+        if (!exhausted)
+        {
+            LogAttemptFailed(log, entry.UploadId, entry.Attempts, reason);
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(exception);
+        }
+
+        LogFailed(log, entry.UploadId, entry.Attempts, reason);
+        return new IngestionResult(IngestionDisposition.Failed, entry.UploadId, UploadStatus.Failed);
+    }
+
+    private async Task<string> DownloadAsync(UploadProperties properties, FileStream destination, CancellationToken cancellationToken)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferBytes);
+        try
+        {
+            await using var source = await uploads.OpenReadAsync(properties.Name, properties.ETag, cancellationToken);
+            long total = 0;
+            int read;
+            while ((read = await source.ReadAsync(buffer.AsMemory(0, CopyBufferBytes), cancellationToken)) > 0)
+            {
+                total += read;
+                if (total > properties.Size)
+                {
+                    // More bytes than the version we sized: it cannot be the same blob.
+                    throw new UploadChangedException();
+                }
+
+                hash.AppendData(buffer, 0, read);
+                await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+            }
+
+            await destination.FlushAsync(cancellationToken);
+            return Convert.ToHexStringLower(hash.GetHashAndReset());
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private UploadLedgerEntry NewEntry(UploadName name, UploadProperties properties, string uploadId, string? contentSha256)
+    {
+        var now = time.GetUtcNow();
+        return new UploadLedgerEntry
+        {
+            UploadId = uploadId,
+            Dataset = name.Dataset,
+            Partner = name.Partner,
+            FileName = name.FileName,
+            Status = UploadStatus.Processing,
+            SizeBytes = properties.Size,
+            ContentSha256 = contentSha256,
+            ReceivedAt = now,
+            UpdatedAt = now,
+        };
+    }
+
+    // Random names under the temp folder: nothing from the blob name ever reaches the file system.
+    private static string NewTempPath() => Path.Combine(Path.GetTempPath(), "ha-ingest-" + Guid.NewGuid().ToString("N") + ".tmp");
+
+    private static FileStream OpenTemp(string path) => new(path, new FileStreamOptions
+    {
+        Mode = FileMode.CreateNew,
+        Access = FileAccess.ReadWrite,
+        Share = FileShare.None,
+        BufferSize = 1 << 16,
+        Options = FileOptions.Asynchronous | FileOptions.DeleteOnClose,
+    });
+
+    private static void DeleteQuietly(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+            // DeleteOnClose already removes it; this is the backstop for a stream that never opened.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    [LoggerMessage(EventId = 1000, Level = LogLevel.Warning, Message = "Upload ignored: its name is not {{partner}}/{{dataset}}/{{file}}")]
+    private static partial void LogIgnoredName(ILogger logger);
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Upload ignored: the blob no longer exists")]
+    private static partial void LogGone(ILogger logger);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Upload ignored: the blob ({SizeBytes} bytes) changed while being read")]
+    private static partial void LogSuperseded(ILogger logger, long sizeBytes);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "Upload {UploadId} already {Status}: nothing to do")]
+    private static partial void LogAlreadyProcessed(ILogger logger, string uploadId, UploadStatus status);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Information, Message = "Upload {UploadId} {Status}: {RowsRead} rows read, {RowsWritten} written, {RowsQuarantined} quarantined in {ElapsedMs} ms")]
+    private static partial void LogCompleted(ILogger logger, string uploadId, UploadStatus status, long rowsRead, long rowsWritten, long rowsQuarantined, long elapsedMs);
+
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Information, Message = "Upload {UploadId} rejected before download ({Rule}, {SizeBytes} bytes)")]
+    private static partial void LogRejectedUnread(ILogger logger, string uploadId, string rule, long sizeBytes);
+
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Information, Message = "Upload {UploadId}: curated output already committed by an earlier attempt")]
+    private static partial void LogCuratedExisted(ILogger logger, string uploadId);
+
+    [LoggerMessage(EventId = 1007, Level = LogLevel.Warning, Message = "Upload {UploadId} attempt {Attempt} failed ({Reason}); the host will retry")]
+    private static partial void LogAttemptFailed(ILogger logger, string uploadId, int attempt, string reason);
+
+    [LoggerMessage(EventId = 1008, Level = LogLevel.Error, Message = "Upload {UploadId} failed after {Attempts} attempts ({Reason})")]
+    private static partial void LogFailed(ILogger logger, string uploadId, int attempts, string reason);
+
+    [LoggerMessage(EventId = 1009, Level = LogLevel.Error, Message = "Upload {UploadId}: recording the failure in the ledger failed ({Reason})")]
+    private static partial void LogLedgerWriteFailed(ILogger logger, string uploadId, string reason);
+}

@@ -1,2 +1,0 @@
-namespace HealthAnalytics.Storage;
-internal static class AssemblyMarker { }

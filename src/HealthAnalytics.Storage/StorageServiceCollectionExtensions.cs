@@ -1,0 +1,84 @@
+using Azure.Core;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using HealthAnalytics.Domain.Ports;
+using HealthAnalytics.Storage;
+using Microsoft.Extensions.Azure;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+public static class StorageServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the storage clients (once, thread-safe singletons) from the <c>DataStorage</c> section and the
+    /// Blob/Table implementations of the domain's ports, plus the start-up initializer of containers and tables.
+    /// <c>DataStorage</c> is either a connection string (Azurite locally) or, in Azure, identity-based:
+    /// <c>blobServiceUri</c>, <c>queueServiceUri</c>, <c>tableServiceUri</c>, <c>credential=managedidentity</c>,
+    /// <c>clientId</c> (the same keys the Functions blob trigger reads, so one setting serves both).
+    /// </summary>
+    public static IServiceCollection AddHealthAnalyticsStorage(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var connection = configuration.GetSection(StorageOptions.ConnectionSectionName);
+        services.AddOptions<StorageOptions>()
+            .BindConfiguration(StorageOptions.SectionName)
+            .Validate(o => StorageOptions.Validate(o) is null, "Storage: invalid container or table name(s).")
+            .Validate(_ => HasConnection(connection), "DataStorage is not configured: set a connection string or DataStorage__blobServiceUri and DataStorage__tableServiceUri.")
+            .ValidateOnStart();
+
+        services.AddAzureClients(clients =>
+        {
+            clients.AddClient<BlobServiceClient, BlobClientOptions>((o, _, sp) => ConnectionString(connection) is { } cs
+                ? new BlobServiceClient(cs, o)
+                : new BlobServiceClient(ServiceUri(connection, "blob"), Credential(connection, sp), o));
+            clients.AddClient<TableServiceClient, TableClientOptions>((o, _, sp) => ConnectionString(connection) is { } cs
+                ? new TableServiceClient(cs, o)
+                : new TableServiceClient(ServiceUri(connection, "table"), Credential(connection, sp), o));
+            clients.AddClient<QueueServiceClient, QueueClientOptions>((o, _, sp) => ConnectionString(connection) is { } cs
+                ? new QueueServiceClient(cs, o)
+                : new QueueServiceClient(ServiceUri(connection, "queue"), Credential(connection, sp), o));
+        });
+
+        services.AddSingleton<IUploadSource>(sp => new BlobUploadSource(Container(sp, o => o.UploadsContainer)));
+        services.AddSingleton<ICuratedStore>(sp => new BlobCuratedStore(Container(sp, o => o.CuratedContainer)));
+        services.AddSingleton<IReportStore>(sp => new BlobReportStore(Container(sp, o => o.ReportsContainer)));
+        services.AddSingleton(sp => new BlobContractOverrideSource(Container(sp, o => o.ConfigContainer)));
+        services.AddSingleton<IUploadLedger>(sp => new TableUploadLedger(
+            sp.GetRequiredService<TableServiceClient>().GetTableClient(sp.GetRequiredService<IOptions<StorageOptions>>().Value.UploadsTable)));
+        services.AddHostedService<StorageInitializer>();
+        return services;
+    }
+
+    private static BlobContainerClient Container(IServiceProvider sp, Func<StorageOptions, string> name)
+        => sp.GetRequiredService<BlobServiceClient>().GetBlobContainerClient(name(sp.GetRequiredService<IOptions<StorageOptions>>().Value));
+
+    private static string? ConnectionString(IConfigurationSection section)
+        => string.IsNullOrWhiteSpace(section.Value) ? null : section.Value;
+
+    private static bool HasConnection(IConfigurationSection section)
+        => ConnectionString(section) is not null
+           || (!string.IsNullOrWhiteSpace(section["blobServiceUri"]) && !string.IsNullOrWhiteSpace(section["tableServiceUri"]))
+           || !string.IsNullOrWhiteSpace(section["accountName"]);
+
+    private static Uri ServiceUri(IConfigurationSection section, string service)
+    {
+        var explicitUri = section[$"{service}ServiceUri"];
+        if (!string.IsNullOrWhiteSpace(explicitUri))
+        {
+            return new Uri(explicitUri);
+        }
+
+        var account = section["accountName"];
+        return string.IsNullOrWhiteSpace(account)
+            ? throw new InvalidOperationException($"DataStorage:{service}ServiceUri is not configured.")
+            : new Uri($"https://{account}.{service}.core.windows.net");
+    }
+
+    // credential=managedidentity (+ clientId for a user-assigned identity) as in Functions' identity-based
+    // connections; without it, DefaultAzureCredential. Never an account key.
+    private static TokenCredential Credential(IConfigurationSection section, IServiceProvider sp)
+        => sp.GetRequiredService<AzureComponentFactory>().CreateTokenCredential(section);
+}

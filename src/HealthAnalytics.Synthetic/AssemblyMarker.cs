@@ -1,2 +1,0 @@
-namespace HealthAnalytics.Synthetic;
-internal static class AssemblyMarker { }

@@ -1,0 +1,82 @@
+namespace HealthAnalytics.Infra.Tests;
+
+/// <summary>Event Grid: uploads/ BlobCreated events, complete writes only, to the CleanUpload webhook, with retries and dead letters.</summary>
+public sealed class EventGridTests
+{
+    private static ArmResource Subscription => CompiledTemplate.Single("Microsoft.EventGrid/systemTopics/eventSubscriptions");
+
+    [Fact]
+    public void SystemTopic_PublishesTheStorageAccountsEvents()
+    {
+        var topic = CompiledTemplate.Single("Microsoft.EventGrid/systemTopics");
+
+        Assert.Equal("Microsoft.Storage.StorageAccounts", (string?)topic.Properties!["topicType"]);
+        Assert.Equal("[parameters('storageAccountResourceId')]", (string?)topic.Properties["source"]);
+        Assert.Equal("UserAssigned", (string?)topic.Node["identity"]!["type"]);
+    }
+
+    [Fact]
+    public void Subscription_FiltersBlobCreatedUnderUploadsForCompletedWritesOnly()
+    {
+        var filter = Subscription.Properties!["filter"]!;
+
+        Assert.Equal(["Microsoft.Storage.BlobCreated"], filter["includedEventTypes"]!.AsArray().Select(e => (string)e!));
+        Assert.Equal("[format('/blobServices/default/containers/{0}/blobs/', parameters('uploadsContainerName'))]", (string?)filter["subjectBeginsWith"]);
+        Assert.Equal("uploads", (string?)CompiledTemplate.ModuleParam("upload-events", "uploadsContainerName"));
+
+        var api = Assert.Single(filter["advancedFilters"]!.AsArray());
+        Assert.Equal("data.api", (string?)api!["key"]);
+        Assert.Equal("StringIn", (string?)api["operatorType"]);
+        Assert.Equal(
+            new HashSet<string> { "PutBlob", "PutBlockList", "CopyBlob", "FlushWithClose" },
+            api["values"]!.AsArray().Select(v => (string)v!).ToHashSet());
+    }
+
+    [Fact]
+    public void Subscription_DeliversToTheCleanUploadBlobExtensionWebhookWithItsSystemKey()
+    {
+        var destination = Subscription.Properties!["destination"]!;
+
+        Assert.Equal("WebHook", (string?)destination["endpointType"]);
+        Assert.Equal(
+            "[format('https://{0}/runtime/webhooks/blobs?functionName=Host.Functions.{1}&code={2}', parameters('functionAppHostName'), parameters('functionName'), parameters('blobsExtensionKey'))]",
+            (string?)destination["properties"]!["endpointUrl"]);
+        Assert.Equal("CleanUpload", (string?)CompiledTemplate.ModuleParam("upload-events", "functionName"));
+
+        var module = CompiledTemplate.Module("upload-events").Node;
+        Assert.Equal("securestring", (string?)module["properties"]!["template"]!["parameters"]!["blobsExtensionKey"]!["type"]);
+    }
+
+    [Fact]
+    public void Subscription_RetriesThenDeadLettersWithTheTopicsIdentity()
+    {
+        var p = Subscription.Properties!;
+
+        Assert.Equal("[parameters('maxDeliveryAttempts')]", (string?)p["retryPolicy"]!["maxDeliveryAttempts"]);
+        Assert.Equal("[parameters('eventTimeToLiveInMinutes')]", (string?)p["retryPolicy"]!["eventTimeToLiveInMinutes"]);
+
+        var deadLetter = p["deadLetterWithResourceIdentity"]!;
+        Assert.Equal("UserAssigned", (string?)deadLetter["identity"]!["type"]);
+        Assert.Equal("StorageBlob", (string?)deadLetter["deadLetterDestination"]!["endpointType"]);
+        Assert.Equal("[parameters('deadLetterContainerName')]", (string?)deadLetter["deadLetterDestination"]!["properties"]!["blobContainerName"]);
+    }
+
+    [Fact]
+    public void Subscription_IsASecondPass_GatedByDeployEventSubscriptionThatRequiresTheKey()
+    {
+        var module = CompiledTemplate.Module("upload-events").Node;
+        Assert.Equal("[variables('eventSubscriptionChecked')]", (string?)module["condition"]);
+
+        var check = (string?)CompiledTemplate.Root["variables"]!["eventSubscriptionChecked"];
+        Assert.Contains("fail(", check, StringComparison.Ordinal);
+        Assert.Contains("parameters('blobsExtensionKey')", check, StringComparison.Ordinal);
+        Assert.False((bool)CompiledTemplate.Root["parameters"]!["deployEventSubscription"]!["defaultValue"]!);
+
+        // The azd path: the postdeploy hook deploys the same module once the key exists.
+        var hook = File.ReadAllText(Path.Combine(CompiledTemplate.RepoRoot, "infra", "scripts", "postdeploy.sh"));
+        Assert.Contains("modules/blob-event-subscription.bicep", hook, StringComparison.Ordinal);
+        Assert.Contains("systemKeys.blobs_extension", hook, StringComparison.Ordinal);
+        var azureYaml = File.ReadAllText(Path.Combine(CompiledTemplate.RepoRoot, "azure.yaml"));
+        Assert.Contains("./infra/scripts/postdeploy.sh", azureYaml, StringComparison.Ordinal);
+    }
+}
