@@ -1,21 +1,22 @@
-using System.Buffers;
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Threading.Channels;
 using HealthAnalytics.Domain.Contracts;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Parquet;
-using Parquet.Schema;
 
 namespace HealthAnalytics.Domain.Ingestion;
 
 /// <summary>
-/// Cleans a CSV upload as docs/ingestion.md says. Two stages on the two cores: a dedicated thread
-/// decompresses, decodes, validates UTF-8 and splits records into <see cref="RowBatch"/>es; the caller's
-/// flow checks, fixes, pseudonymizes and encodes them into Parquet row groups. Memory is bounded by the
-/// row-group size, a few batches and the duplicate-key <see cref="FingerprintSet"/> (~9 bytes per row).
+/// Cleans a CSV upload as docs/ingestion.md says, in three stages that keep both cores busy: a dedicated
+/// thread decompresses, validates UTF-8 and splits records into <see cref="RowBatch"/>es; worker tasks clean
+/// up to three batches at once (cell rules, fixes, derived columns, key fingerprints, pseudonyms); the caller's
+/// flow commits them in file order (duplicates, statistics, k-anonymity groups) into Parquet row groups.
+/// Memory is bounded by the row-group size, a few batches and the duplicate-key <see cref="FingerprintSet"/>
+/// (~9 bytes per distinct key).
 /// </summary>
 public sealed partial class CsvUploadCleaner : IUploadCleaner
 {
@@ -44,7 +45,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
         var started = _time.GetUtcNow();
         var clock = Stopwatch.StartNew();
         LogStarted(_log, upload.UploadId, upload.Dataset);
-        var run = new CleaningRun(upload, _options, _pseudonymizer, DateOnly.FromDateTime(started.UtcDateTime));
+        using var run = new CleaningRun(upload, _options, _pseudonymizer, DateOnly.FromDateTime(started.UtcDateTime));
         QualityReport report;
         try
         {
@@ -77,7 +78,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
     [LoggerMessage(EventId = 1102, Level = LogLevel.Warning, Message = "Upload {UploadId} rejected by rule {Rule} at line {Line}")]
     private static partial void LogRejected(ILogger logger, string uploadId, string rule, long line);
 
-    /// <summary>Per-column plan and statistics of one run.</summary>
+    /// <summary>Per-column plan (read-only once the header is known, shared by the clean workers) and statistics (commit stage only).</summary>
     private sealed class ColumnPlan
     {
         public required string Name { get; init; }
@@ -91,12 +92,8 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
         public OutputColumn? Output { get; set; }
         public int DerivedFrom0 { get; set; } = -1;
         public int DerivedFrom1 { get; set; } = -1;
-
-        // Staged cell of the current row.
-        public CellResult Cell;
-        public int TextStart;
-        public int RawStart;
-        public int RawLength;
+        public int PrefixLength { get; set; } = -1;
+        public bool YearOnly { get; set; }
 
         // Statistics over output rows (missing, numeric, categories) and all rows (invalid).
         public long Missing;
@@ -111,8 +108,55 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
         public bool ReportsValues => Privacy is PrivacyRole.None or PrivacyRole.Sensitive;
     }
 
-    private sealed class CleaningRun(UploadRequest upload, IngestionOptions options, Pseudonymizer pseudonymizer, DateOnly today)
+    private enum RecordOutcome : byte
     {
+        Candidate,
+        Blank,
+        Quarantined,
+    }
+
+    /// <summary>
+    /// What the clean stage found for one <see cref="RowBatch"/>: per record its outcome and primary-key
+    /// fingerprint, per (record, column) the cell result and where its text (normalized value or pseudonym)
+    /// sits in <see cref="Text"/>. Recycled with its batch.
+    /// </summary>
+    private sealed class BatchResults(int columns)
+    {
+        public CellResult[] Cells = [];
+        public int[] TextStart = [];
+        public char[] Text = new char[1 << 16];
+        public RecordOutcome[] Outcome = [];
+        public ulong[] KeyHash = [];
+        public readonly List<(int Record, int Plan, string Rule)> Violations = [];
+        public readonly int[] RawStart = new int[columns];
+        public readonly int[] RawLength = new int[columns];
+
+        /// <summary>Per column, where the last pseudonymized value of this batch and its pseudonym are in <see cref="Text"/>.</summary>
+        public readonly (int Value, int Length, int Pseudonym)[] LastPseudonym = new (int, int, int)[columns];
+        public int Start;
+
+        public void Prepare(int records)
+        {
+            if (Outcome.Length < records)
+            {
+                Cells = new CellResult[records * columns];
+                TextStart = new int[records * columns];
+                Outcome = new RecordOutcome[records];
+                KeyHash = new ulong[records];
+            }
+
+            Violations.Clear();
+            LastPseudonym.AsSpan().Fill((0, 0, -1));
+        }
+    }
+
+    private sealed class CleaningRun(UploadRequest upload, IngestionOptions options, Pseudonymizer pseudonymizer, DateOnly today) : IDisposable
+    {
+        // Batches being cleaned at once: with the parser's thread, enough to keep both cores busy while the
+        // commit stage drains one; each holds ~4k records (a few MB), so memory stays bounded.
+        private const int CleanInFlight = 3;
+        private readonly ConcurrentBag<Pseudonymizer.Session> _sessions = [];
+        private readonly ConcurrentBag<BatchResults> _freeResults = [];
         private readonly DatasetContract _contract = upload.Contract;
         private readonly List<ColumnPlan> _plans = [];
         private readonly List<ColumnPlan> _outputs = [];
@@ -123,15 +167,22 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
         private readonly SortedDictionary<string, long> _violations = new(StringComparer.Ordinal);
         private readonly List<RejectedRow> _rejected = [];
         private readonly List<UnknownColumn> _unknown = [];
-        private readonly List<(int Plan, string Rule)> _rowViolations = [];
-        private char[] _chars = new char[4096];
+        private ColumnPlan[] _planArray = [];
         private DialectReport? _dialect;
         private int _headerCount;
         private long _read, _kept, _fixed, _quarantined, _duplicate, _blank;
         private int _rowInGroup;
-        private ParquetWriter? _writer;
+        private ParquetFileWriter? _writer;
 
         public QualityReport Rejected(FileRejection rejection) => Report(UploadOutcome.Rejected, rejection);
+
+        public void Dispose()
+        {
+            while (_sessions.TryTake(out var session))
+            {
+                session.Dispose();
+            }
+        }
 
         public async Task<QualityReport> RunAsync(Stream input, Stream output, CancellationToken ct)
         {
@@ -157,9 +208,14 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                 var batches = Channel.CreateBounded<RowBatch>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
                 var free = Channel.CreateUnbounded<RowBatch>();
                 using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+
+                // Writes come in row-group-sized pieces already; a buffer still merges the small page headers.
+                // Not disposed: that would close the caller's stream; flushed once the file is complete.
+                var buffered = new BufferedStream(output, 1 << 20);
                 var producer = Task.Factory.StartNew(
                     () => Produce(csv, first, firstLength, delimiter, batches.Writer, free.Reader, cts.Token),
                     cts.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+                var pending = new Queue<(RowBatch Batch, BatchResults Results, Task Cleaning)>();
                 try
                 {
                     var header = true;
@@ -169,21 +225,32 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                         if (header && batch.RecordCount > 0)
                         {
                             ProcessHeader(batch, (char)delimiter);
-                            _writer = await ParquetWriter.CreateAsync(new ParquetSchema(_outputs.Select(p => (Field)p.Output!.Field)), output, null, false, ct);
+                            _planArray = [.. _plans];
+                            _writer = new ParquetFileWriter(buffered, [.. _outputs.Select(p => p.Output!)]);
+                            await _writer.StartAsync(ct);
                             header = false;
                             start = 1;
                         }
 
-                        for (var r = start; r < batch.RecordCount; r++)
+                        if (header)
                         {
-                            ProcessRecord(batch, r);
-                            if (_rowInGroup == options.RowGroupSize)
-                            {
-                                await FlushAsync(ct);
-                            }
+                            free.Writer.TryWrite(batch);
+                            continue;
                         }
 
-                        free.Writer.TryWrite(batch);
+                        var results = _freeResults.TryTake(out var recycled) ? recycled : new BatchResults(_planArray.Length);
+                        results.Start = start;
+                        var cleaning = Task.Run(() => CleanBatch(batch, results), cts.Token);
+                        pending.Enqueue((batch, results, cleaning));
+                        while (pending.Count >= CleanInFlight)
+                        {
+                            await CommitBatchAsync(pending.Dequeue(), free.Writer, ct);
+                        }
+                    }
+
+                    while (pending.Count > 0)
+                    {
+                        await CommitBatchAsync(pending.Dequeue(), free.Writer, ct);
                     }
 
                     await producer;
@@ -192,29 +259,72 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                         throw FileRejectedException.Of("empty-file", "the file has no header line");
                     }
 
-                    await FlushAsync(ct);
-                    await _writer!.DisposeAsync();
+                    await _writer!.FinishAsync(ct);
                     _writer = null;
+                    await buffered.FlushAsync(ct);
                     return Report(UploadOutcome.Curated, null);
                 }
                 finally
                 {
                     await cts.CancelAsync();
-                    try
+                    foreach (var task in pending.Select(p => p.Cleaning).Append(producer))
                     {
-                        await producer;
-                    }
-                    catch (Exception)
-                    {
-                        // Already observed (or irrelevant) on this path: the report says why the run stopped.
-                    }
-
-                    if (_writer is not null)
-                    {
-                        await _writer.DisposeAsync();
+                        try
+                        {
+                            await task;
+                        }
+                        catch (Exception)
+                        {
+                            // Already observed (or irrelevant) on this path: the report says why the run stopped.
+                        }
                     }
                 }
             }
+        }
+
+        private async Task CommitBatchAsync((RowBatch Batch, BatchResults Results, Task Cleaning) item, ChannelWriter<RowBatch> free, CancellationToken ct)
+        {
+            await item.Cleaning;
+            var (batch, results, _) = item;
+            var violation = 0;
+            for (var r = results.Start; r < batch.RecordCount; r++)
+            {
+                _read++;
+                switch (results.Outcome[r])
+                {
+                    case RecordOutcome.Blank:
+                        _blank++;
+                        break;
+                    case RecordOutcome.Quarantined:
+                        var end = violation;
+                        while (end < results.Violations.Count && results.Violations[end].Record == r)
+                        {
+                            end++;
+                        }
+
+                        Quarantine(batch.RecordLine[r], results.Violations, violation, end);
+                        violation = end;
+                        break;
+                    default:
+                        if (_keyPlans.Count > 0 && !_keys.Add(results.KeyHash[r]))
+                        {
+                            _duplicate++;
+                            break;
+                        }
+
+                        Commit(results, r);
+                        if (_rowInGroup == options.RowGroupSize)
+                        {
+                            await _writer!.WriteRowGroupAsync(ct);
+                            _rowInGroup = 0;
+                        }
+
+                        break;
+                }
+            }
+
+            _freeResults.Add(results);
+            free.TryWrite(batch);
         }
 
         private static async Task<bool> WaitAsync(ChannelReader<RowBatch> reader, CancellationToken ct)
@@ -392,7 +502,9 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                         ColumnType.DateTime => OutputKind.Timestamp,
                         _ => OutputKind.String,
                     };
-                    plan.Output = OutputColumn.Create(c.Name, kind, options.RowGroupSize);
+                    plan.Output = new OutputColumn(c.Name, kind);
+                    plan.PrefixLength = c.Privacy == PrivacyRole.Quasi && c.Generalize is { Kind: GeneralizeKind.Prefix, Length: { } n } ? n : -1;
+                    plan.YearOnly = c.Generalize?.Kind == GeneralizeKind.Year;
                     _outputs.Add(plan);
                     if (c.Privacy == PrivacyRole.Quasi)
                     {
@@ -402,7 +514,8 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
 
                 if (c.Type == ColumnType.Category && plan.ReportsValues)
                 {
-                    plan.Categories = new Dictionary<string, long>(StringComparer.Ordinal);
+                    // Keys are the contract's canonical strings (one instance each): reference equality avoids hashing text per row.
+                    plan.Categories = new Dictionary<string, long>(ReferenceEqualityComparer.Instance);
                 }
 
                 _plans.Add(plan);
@@ -418,7 +531,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                     Derived = d,
                     DerivedFrom0 = _plans.FindIndex(p => p.Name == d.From[0]),
                     DerivedFrom1 = _plans.FindIndex(p => p.Name == d.From[1]),
-                    Output = OutputColumn.Create(d.Name, OutputKind.Int32, options.RowGroupSize),
+                    Output = new OutputColumn(d.Name, OutputKind.Int32),
                 };
                 _outputs.Add(plan);
                 if (d.Privacy == PrivacyRole.Quasi)
@@ -435,9 +548,27 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
             }
         }
 
-        private void ProcessRecord(RowBatch batch, int r)
+        /// <summary>Clean stage (runs on worker threads): everything about a record that does not depend on earlier records.</summary>
+        private void CleanBatch(RowBatch batch, BatchResults results)
         {
-            _read++;
+            var hmac = _sessions.TryTake(out var session) ? session : pseudonymizer.CreateSession();
+            try
+            {
+                results.Prepare(batch.RecordCount);
+                var text = 0;
+                for (var r = results.Start; r < batch.RecordCount; r++)
+                {
+                    text = CleanRecord(batch, r, results, hmac, text);
+                }
+            }
+            finally
+            {
+                _sessions.Add(hmac);
+            }
+        }
+
+        private int CleanRecord(RowBatch batch, int r, BatchResults results, Pseudonymizer.Session hmac, int text)
+        {
             var first = batch.RecordFirstField[r];
             var count = batch.RecordFieldCount[r];
             var stored = Math.Min(count, options.MaxColumns + 1);
@@ -449,63 +580,102 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
 
             if (blank)
             {
-                _blank++;
-                return;
+                results.Outcome[r] = RecordOutcome.Blank;
+                return text;
             }
 
-            _rowViolations.Clear();
+            var violations = results.Violations.Count;
             if (count != _headerCount)
             {
-                _rowViolations.Add((-1, Rules.FieldCount));
+                results.Violations.Add((r, -1, Rules.FieldCount));
             }
             else if (batch.RecordHasNul[r])
             {
-                _rowViolations.Add((-1, Rules.NulByte));
+                results.Violations.Add((r, -1, Rules.NulByte));
             }
             else
             {
-                CheckCells(batch, first);
+                text = CheckCells(batch, r, results, text);
             }
 
-            if (_rowViolations.Count > 0)
+            if (results.Violations.Count > violations)
             {
-                Quarantine(batch.RecordLine[r]);
-                return;
+                results.Outcome[r] = RecordOutcome.Quarantined;
+                return text;
             }
 
+            var plans = _planArray;
+            var cells = results.Cells.AsSpan(r * plans.Length, plans.Length);
             if (_keyPlans.Count > 0)
             {
                 var h = 0x5151_5151UL;
                 foreach (var k in _keyPlans)
                 {
-                    var p = _plans[k];
-                    h = Hash64.Add(h, _chars.AsSpan(p.RawStart, p.RawLength).Trim());
+                    h = Hash64.Add(h, results.Text.AsSpan(results.RawStart[k], results.RawLength[k]).Trim());
                 }
 
-                if (!_keys.Add(h))
+                results.KeyHash[r] = h;
+            }
+
+            // Pseudonyms last, on rows that are output (or duplicates): the HMAC is the costliest step. A patient's
+            // encounters usually come one after another, so the previous row's value of the same column is
+            // checked first and its pseudonym reused (same input, same HMAC: the output is identical).
+            for (var i = 0; i < plans.Length; i++)
+            {
+                if (plans[i].Privacy == PrivacyRole.Identifier && plans[i].Output is not null && cells[i].Status == CellStatus.Value)
                 {
-                    _duplicate++;
-                    return;
+                    var at = (r * plans.Length) + i;
+                    var value = results.Text.AsSpan(results.TextStart[at], cells[i].TextLength);
+                    ref var last = ref results.LastPseudonym[i];
+                    if (last.Pseudonym >= 0 && value.SequenceEqual(results.Text.AsSpan(last.Value, last.Length)))
+                    {
+                        results.TextStart[at] = last.Pseudonym;
+                    }
+                    else
+                    {
+                        text = EnsureText(results, text, Pseudonymizer.Length);
+                        hmac.Pseudonymize(results.Text.AsSpan(results.TextStart[at], cells[i].TextLength), results.Text.AsSpan(text, Pseudonymizer.Length));
+                        last = (results.TextStart[at], cells[i].TextLength, text);
+                        results.TextStart[at] = text;
+                        text += Pseudonymizer.Length;
+                    }
+
+                    cells[i] = cells[i] with { TextLength = Pseudonymizer.Length };
                 }
             }
 
-            Commit();
+            results.Outcome[r] = RecordOutcome.Candidate;
+            return text;
         }
 
-        private void CheckCells(RowBatch batch, int first)
+        private static int EnsureText(BatchResults results, int used, int more)
         {
-            var pos = 0;
-            foreach (var p in _plans)
+            if (used + more > results.Text.Length)
             {
+                Array.Resize(ref results.Text, Math.Max(used + more, results.Text.Length * 2));
+            }
+
+            return used;
+        }
+
+        private int CheckCells(RowBatch batch, int r, BatchResults results, int pos)
+        {
+            var plans = _planArray;
+            var first = batch.RecordFirstField[r];
+            var cells = results.Cells.AsSpan(r * plans.Length, plans.Length);
+            var textStart = results.TextStart.AsSpan(r * plans.Length, plans.Length);
+            for (var i = 0; i < plans.Length; i++)
+            {
+                var p = plans[i];
                 if (p.Derived is not null)
                 {
                     continue;
                 }
 
+                results.RawLength[i] = 0;
                 if (p.SourceField < 0)
                 {
-                    p.Cell = new CellResult { Status = CellStatus.Missing };
-                    p.RawLength = 0;
+                    cells[i] = new CellResult { Status = CellStatus.Missing };
                     continue;
                 }
 
@@ -515,38 +685,34 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                 }
 
                 var bytes = batch.Field(first + p.SourceField);
-                var need = pos + (bytes.Length * 2) + Pseudonymizer.Length;
-                if (need > _chars.Length)
-                {
-                    Array.Resize(ref _chars, Math.Max(need, _chars.Length * 2));
-                }
-
-                var decoded = Encoding.UTF8.GetChars(bytes, _chars.AsSpan(pos));
-                p.RawStart = pos;
-                p.RawLength = decoded;
-                p.TextStart = pos + decoded;
-                var cell = p.Normalizer.Normalize(_chars.AsSpan(pos, decoded), _chars.AsSpan(pos + decoded, Math.Max(decoded, 1)), p.HeaderUnit);
-                pos += decoded * 2;
-                p.Cell = cell;
+                pos = EnsureText(results, pos, (bytes.Length * 2) + 1);
+                var chars = results.Text;
+                var decoded = Encoding.UTF8.GetChars(bytes, chars.AsSpan(pos));
+                results.RawStart[i] = pos;
+                results.RawLength[i] = decoded;
+                textStart[i] = pos + decoded;
+                var cell = p.Normalizer.Normalize(chars.AsSpan(pos, decoded), chars.AsSpan(pos + decoded, Math.Max(decoded, 1)), p.HeaderUnit);
+                pos += (decoded * 2) + 1;
+                cells[i] = cell;
                 if (cell.Status == CellStatus.Invalid)
                 {
-                    _rowViolations.Add((_plans.IndexOf(p), cell.Rule!));
+                    results.Violations.Add((r, i, cell.Rule!));
                 }
             }
 
-            for (var i = 0; i < _plans.Count; i++)
+            for (var i = 0; i < plans.Length; i++)
             {
-                var p = _plans[i];
+                var p = plans[i];
                 if (p.Derived is not { } d)
                 {
                     continue;
                 }
 
-                var a = _plans[p.DerivedFrom0].Cell;
-                var b = _plans[p.DerivedFrom1].Cell;
+                var a = cells[p.DerivedFrom0];
+                var b = cells[p.DerivedFrom1];
                 if (a.Status != CellStatus.Value || b.Status != CellStatus.Value)
                 {
-                    p.Cell = new CellResult { Status = CellStatus.Missing };
+                    cells[i] = new CellResult { Status = CellStatus.Missing };
                     continue;
                 }
 
@@ -555,8 +721,8 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                     : YearsBetween(a.Date, b.Date);
                 if (d.Range is { } range && (value < range.Min || value > range.Max))
                 {
-                    p.Cell = CellResult.Invalid(Rules.Range);
-                    _rowViolations.Add((i, Rules.Range));
+                    cells[i] = CellResult.Invalid(Rules.Range);
+                    results.Violations.Add((r, i, Rules.Range));
                     continue;
                 }
 
@@ -565,8 +731,10 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                     value = top;
                 }
 
-                p.Cell = new CellResult { Status = CellStatus.Value, Integer = value, Number = value };
+                cells[i] = new CellResult { Status = CellStatus.Value, Integer = value, Number = value };
             }
+
+            return pos;
         }
 
         private static long YearsBetween(DateOnly from, DateOnly to)
@@ -580,12 +748,13 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
             return years;
         }
 
-        private void Quarantine(long line)
+        private void Quarantine(long line, List<(int Record, int Plan, string Rule)> violations, int from, int to)
         {
             _quarantined++;
-            var list = _rejected.Count < options.RejectedRowsInReport ? new List<Violation>(_rowViolations.Count) : null;
-            foreach (var (plan, rule) in _rowViolations)
+            var list = _rejected.Count < options.RejectedRowsInReport ? new List<Violation>(to - from) : null;
+            for (var v = from; v < to; v++)
             {
+                var (_, plan, rule) = violations[v];
                 _violations[rule] = _violations.GetValueOrDefault(rule) + 1;
                 if (plan >= 0)
                 {
@@ -601,19 +770,24 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
             }
         }
 
-        private void Commit()
+        /// <summary>Commit stage (one thread, in file order): statistics, k-anonymity groups and the row's Parquet values.</summary>
+        private void Commit(BatchResults results, int r)
         {
-            var row = _rowInGroup++;
+            _rowInGroup++;
+            var plans = _planArray;
+            var cells = results.Cells.AsSpan(r * plans.Length, plans.Length);
+            var textStart = results.TextStart.AsSpan(r * plans.Length, plans.Length);
             var rowFixed = false;
             var group = 0x1234_5678UL;
-            foreach (var p in _plans)
+            for (var i = 0; i < plans.Length; i++)
             {
+                var p = plans[i];
                 if (p.Normalizer is null && p.Derived is null)
                 {
                     continue; // direct
                 }
 
-                var cell = p.Cell;
+                ref readonly var cell = ref cells[i];
                 if (cell.Fixed)
                 {
                     rowFixed = true;
@@ -625,6 +799,20 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                 {
                     p.Missing++;
                 }
+                else if (p.Type is ColumnType.Integer or ColumnType.Number)
+                {
+                    var x = p.Type == ColumnType.Integer ? cell.Integer : cell.Number;
+                    p.Count++;
+                    p.Sum += x;
+                    p.Min = Math.Min(p.Min, x);
+                    p.Max = Math.Max(p.Max, x);
+                }
+
+                if (cell.Category is { } counted && p.Categories is not null)
+                {
+                    ref var n = ref CollectionsMarshal.GetValueRefOrAddDefault(p.Categories, counted, out _);
+                    n++;
+                }
 
                 var output = p.Output;
                 if (output is null)
@@ -633,92 +821,65 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                 }
 
                 var quasi = p.Privacy == PrivacyRole.Quasi;
-                switch (output)
+                if (!isValue)
                 {
-                    case TextColumn text when !isValue:
-                        text.SetNull(row);
-                        if (quasi)
-                        {
-                            group = Hash64.Add(group, 0xDEADUL);
-                        }
-
-                        break;
-                    case TextColumn text when p.Privacy == PrivacyRole.Identifier:
-                        pseudonymizer.Pseudonymize(_chars.AsSpan(p.TextStart, cell.TextLength), text.Reserve(row, Pseudonymizer.Length));
-                        break;
-                    case TextColumn text when cell.Category is { } category:
-                        text.Set(row, category);
-                        if (quasi)
-                        {
-                            group = Hash64.Add(group, category);
-                        }
-
-                        if (p.Categories is not null)
-                        {
-                            p.Categories[category] = p.Categories.GetValueOrDefault(category) + 1;
-                        }
-
-                        break;
-                    case TextColumn text:
-                    {
-                        var value = _chars.AsSpan(p.TextStart, cell.TextLength);
-                        if (quasi && p.Spec?.Generalize is { Kind: GeneralizeKind.Prefix, Length: { } n })
-                        {
-                            value = value[..Math.Min(n, value.Length)];
-                        }
-
-                        text.Set(row, value);
-                        if (quasi)
-                        {
-                            group = Hash64.Add(group, value);
-                        }
-
-                        break;
-                    }
-
-                    case ValueColumn<int> ints:
-                        ints.Values[row] = isValue ? (int)cell.Integer : null;
-                        group = quasi ? Hash64.Add(group, isValue ? (ulong)cell.Integer : 0xDEADUL) : group;
-                        break;
-                    case ValueColumn<double> doubles:
-                        doubles.Values[row] = isValue ? cell.Number : null;
-                        break;
-                    case ValueColumn<bool> bools:
-                        bools.Values[row] = isValue ? cell.Boolean : null;
-                        break;
-                    case ValueColumn<DateOnly> dates:
-                    {
-                        DateOnly? value = isValue ? cell.Date : null;
-                        if (isValue && p.Spec?.Generalize?.Kind == GeneralizeKind.Year)
-                        {
-                            value = new DateOnly(cell.Date.Year, 1, 1);
-                        }
-
-                        dates.Values[row] = value;
-                        group = quasi ? Hash64.Add(group, value is { } v ? (ulong)v.DayNumber : 0xDEADUL) : group;
-                        break;
-                    }
-
-                    case ValueColumn<DateTime> times:
-                        times.Values[row] = isValue ? cell.DateTime : null;
-                        break;
-                    default:
-                        break;
+                    output.AppendNull();
+                    group = quasi ? Hash64.Add(group, 0xDEADUL) : group;
+                    continue;
                 }
 
-                if (isValue && p.Type is ColumnType.Integer or ColumnType.Number)
+                switch (output.Kind)
                 {
-                    var x = p.Type == ColumnType.Integer ? cell.Integer : cell.Number;
-                    p.Count++;
-                    p.Sum += x;
-                    p.Min = Math.Min(p.Min, x);
-                    p.Max = Math.Max(p.Max, x);
+                    case OutputKind.String when cell.Category is { } category:
+                        output.AppendString(category);
+                        group = quasi ? Hash64.Add(group, category) : group;
+                        break;
+                    case OutputKind.String:
+                    {
+                        var value = results.Text.AsSpan(textStart[i], cell.TextLength);
+                        if (p.PrefixLength >= 0)
+                        {
+                            value = value[..Math.Min(p.PrefixLength, value.Length)];
+                        }
+
+                        output.AppendString(value);
+                        group = quasi ? Hash64.Add(group, value) : group;
+                        break;
+                    }
+
+                    case OutputKind.Int32:
+                        output.AppendInt32((int)cell.Integer);
+                        group = quasi ? Hash64.Add(group, (ulong)cell.Integer) : group;
+                        break;
+                    case OutputKind.Double:
+                        output.AppendDouble(cell.Number);
+                        group = quasi ? Hash64.Add(group, BitConverter.DoubleToUInt64Bits(cell.Number)) : group;
+                        break;
+                    case OutputKind.Boolean:
+                        output.AppendBoolean(cell.Boolean);
+                        group = quasi ? Hash64.Add(group, cell.Boolean ? 1UL : 2UL) : group;
+                        break;
+                    case OutputKind.Date:
+                    {
+                        var value = p.YearOnly ? new DateOnly(cell.Date.Year, 1, 1) : cell.Date;
+                        output.AppendDate(value);
+                        group = quasi ? Hash64.Add(group, (ulong)value.DayNumber) : group;
+                        break;
+                    }
+
+                    case OutputKind.Timestamp:
+                        output.AppendTimestamp(cell.DateTime);
+                        break;
+                    default:
+                        output.AppendNull();
+                        break;
                 }
             }
 
             if (_quasi.Count > 0)
             {
-                _groups[group] = _groups.GetValueOrDefault(group) + 1;
+                ref var n = ref CollectionsMarshal.GetValueRefOrAddDefault(_groups, group, out _);
+                n++;
             }
 
             if (rowFixed)
@@ -730,27 +891,6 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                 _kept++;
             }
         }
-
-        private async Task FlushAsync(CancellationToken ct)
-        {
-            if (_rowInGroup == 0 || _writer is null)
-            {
-                return;
-            }
-
-            using (var rowGroup = _writer.CreateRowGroup())
-            {
-                foreach (var p in _outputs)
-                {
-                    await p.Output!.WriteAsync(rowGroup, _rowInGroup, ct);
-                }
-
-                rowGroup.CompleteValidate();
-            }
-
-            _rowInGroup = 0;
-        }
-
         private QualityReport Report(UploadOutcome outcome, FileRejection? rejection)
         {
             var curated = outcome == UploadOutcome.Curated;

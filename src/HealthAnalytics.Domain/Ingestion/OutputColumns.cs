@@ -1,26 +1,7 @@
-using Parquet;
-using Parquet.Schema;
+using System.Buffers.Binary;
+using System.Text;
 
 namespace HealthAnalytics.Domain.Ingestion;
-
-/// <summary>One curated column's values for the current row group, typed, nullable.</summary>
-internal abstract class OutputColumn(DataField field, int capacity)
-{
-    public DataField Field { get; } = field;
-    protected int Capacity { get; } = capacity;
-
-    public abstract Task WriteAsync(ParquetRowGroupWriter rowGroup, int count, CancellationToken ct);
-
-    public static OutputColumn Create(string name, OutputKind kind, int capacity) => kind switch
-    {
-        OutputKind.Int32 => new ValueColumn<int>(new DataField<int?>(name), capacity),
-        OutputKind.Double => new ValueColumn<double>(new DataField<double?>(name), capacity),
-        OutputKind.Boolean => new ValueColumn<bool>(new DataField<bool?>(name), capacity),
-        OutputKind.Date => new ValueColumn<DateOnly>(new DataField<DateOnly?>(name), capacity),
-        OutputKind.Timestamp => new ValueColumn<DateTime>(new DataField<DateTime?>(name), capacity),
-        _ => new TextColumn(new DataField<string>(name, true), capacity),
-    };
-}
 
 internal enum OutputKind
 {
@@ -32,45 +13,113 @@ internal enum OutputKind
     Timestamp,
 }
 
-internal sealed class ValueColumn<T>(DataField field, int capacity) : OutputColumn(field, capacity)
-    where T : struct
+/// <summary>
+/// One curated column's values for the current row group, already in Parquet PLAIN encoding (the bytes
+/// of the data page): no object per cell, no second copy. Rows are appended in order; every committed
+/// row appends exactly one value (or a null) to every output column.
+/// </summary>
+internal sealed class OutputColumn(string name, OutputKind kind)
 {
-    public readonly T?[] Values = new T?[capacity];
+    private static readonly DateOnly Epoch = new(1970, 1, 1);
+    private byte[] _values = new byte[1 << 16];
+    private int _valueBytes;
+    private byte[] _defined = new byte[1 << 13];
+    private int _rows;
+    private int _nonNull;
 
-    public override async Task WriteAsync(ParquetRowGroupWriter rowGroup, int count, CancellationToken ct) =>
-        await rowGroup.WriteAsync<T>(Field, Values.AsMemory(0, count), null, null, ct);
-}
+    public string Name { get; } = name;
 
-/// <summary>Strings as slices of one growing char arena per row group: no string object per cell.</summary>
-internal sealed class TextColumn(DataField field, int capacity) : OutputColumn(field, capacity)
-{
-    private readonly ReadOnlyMemory<char>?[] _values = new ReadOnlyMemory<char>?[capacity];
-    private char[] _arena = new char[capacity * 16];
-    private int _used;
+    public OutputKind Kind { get; } = kind;
 
-    public void SetNull(int row) => _values[row] = null;
+    public int Rows => _rows;
 
-    /// <summary>Reserves <paramref name="length"/> characters for <paramref name="row"/> and returns them to fill.</summary>
-    public Span<char> Reserve(int row, int length)
+    public int NonNull => _nonNull;
+
+    /// <summary>PLAIN-encoded non-null values (booleans bit-packed).</summary>
+    public ReadOnlyMemory<byte> Values => _values.AsMemory(0, Kind == OutputKind.Boolean ? (_nonNull + 7) / 8 : _valueBytes);
+
+    /// <summary>One bit per row (LSB first): 1 = defined, 0 = null.</summary>
+    public ReadOnlySpan<byte> Defined => _defined.AsSpan(0, (_rows + 7) / 8);
+
+    public void AppendNull() => NextRow(false);
+
+    public void AppendInt32(int value) => BinaryPrimitives.WriteInt32LittleEndian(Reserve(4), value);
+
+    public void AppendDouble(double value) => BinaryPrimitives.WriteDoubleLittleEndian(Reserve(8), value);
+
+    public void AppendDate(DateOnly value) => AppendInt32(value.DayNumber - Epoch.DayNumber);
+
+    /// <summary>Microseconds since the Unix epoch (UTC).</summary>
+    public void AppendTimestamp(DateTime value) =>
+        BinaryPrimitives.WriteInt64LittleEndian(Reserve(8), (value.ToUniversalTime().Ticks - DateTime.UnixEpoch.Ticks) / 10);
+
+    public void AppendBoolean(bool value)
     {
-        if (_used + length > _arena.Length)
+        var bit = _nonNull;
+        NextRow(true);
+        EnsureValues((bit / 8) + 1);
+        if (bit % 8 == 0)
         {
-            // Earlier slices keep pointing into the old arena, which stays alive through them.
-            _arena = new char[Math.Max(_arena.Length, length * 2)];
-            _used = 0;
+            _values[bit / 8] = 0;
         }
 
-        var memory = _arena.AsMemory(_used, length);
-        _values[row] = memory;
-        _used += length;
-        return _arena.AsSpan(_used - length, length);
+        if (value)
+        {
+            _values[bit / 8] |= (byte)(1 << (bit % 8));
+        }
     }
 
-    public void Set(int row, ReadOnlySpan<char> text) => text.CopyTo(Reserve(row, text.Length));
-
-    public override async Task WriteAsync(ParquetRowGroupWriter rowGroup, int count, CancellationToken ct)
+    /// <summary>Appends a string as a 4-byte length and its UTF-8 bytes.</summary>
+    public void AppendString(ReadOnlySpan<char> value)
     {
-        await rowGroup.WriteAsync<ReadOnlyMemory<char>>(Field, _values.AsMemory(0, count), null, null, ct);
-        _used = 0;
+        NextRow(true);
+        EnsureValues(_valueBytes + 4 + Encoding.UTF8.GetMaxByteCount(value.Length));
+        var n = Encoding.UTF8.GetBytes(value, _values.AsSpan(_valueBytes + 4));
+        BinaryPrimitives.WriteInt32LittleEndian(_values.AsSpan(_valueBytes), n);
+        _valueBytes += 4 + n;
+    }
+
+    public void Reset()
+    {
+        _rows = 0;
+        _nonNull = 0;
+        _valueBytes = 0;
+    }
+
+    private Span<byte> Reserve(int bytes)
+    {
+        NextRow(true);
+        EnsureValues(_valueBytes + bytes);
+        var span = _values.AsSpan(_valueBytes, bytes);
+        _valueBytes += bytes;
+        return span;
+    }
+
+    private void NextRow(bool defined)
+    {
+        var row = _rows++;
+        if (row / 8 >= _defined.Length)
+        {
+            Array.Resize(ref _defined, _defined.Length * 2);
+        }
+
+        if (row % 8 == 0)
+        {
+            _defined[row / 8] = 0;
+        }
+
+        if (defined)
+        {
+            _defined[row / 8] |= (byte)(1 << (row % 8));
+            _nonNull++;
+        }
+    }
+
+    private void EnsureValues(int bytes)
+    {
+        if (bytes > _values.Length)
+        {
+            Array.Resize(ref _values, Math.Max(bytes, _values.Length * 2));
+        }
     }
 }
