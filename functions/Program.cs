@@ -14,6 +14,7 @@ builder.Services
 builder.Services
     .AddHealthAnalyticsStorage(builder.Configuration)
     .AddIngestion()
-    .AddHealthAnalyticsApi();
+    .AddHealthAnalyticsApi()
+    .AddModelsApi(builder.Configuration);
 
 builder.Build().Run();

@@ -1,3 +1,4 @@
+using HealthAnalytics.DevHost.Training;
 using Microsoft.AspNetCore.Builder;
 
 namespace HealthAnalytics.DevHost;
@@ -17,12 +18,15 @@ public static class DevHostApp
             .AddHealthAnalyticsStorage(builder.Configuration)
             .AddIngestion()
             .AddHealthAnalyticsApi()
-            .AddUploadPolling();
+            .AddUploadPolling()
+            .AddModelsApi(builder.Configuration)
+            .AddRetrainScheduler();
         configure?.Invoke(builder);
 
         var app = builder.Build();
         app.UseHealthAnalyticsProblemDetails();
         app.MapHealthAnalyticsApi();
+        app.MapModelsApi();
         return app;
     }
 }
