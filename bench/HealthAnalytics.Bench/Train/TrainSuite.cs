@@ -215,6 +215,7 @@ public sealed class TrainSuite : IBenchSuite
             if (peer is not null && run.Ok)
             {
                 r.Ratios[$"{run.Model}-{RowsLabel(run.InputRows)}-trainSecondsOursOverNative"] = Math.Round(run.Seconds / peer.Seconds, 3);
+                r.Ratios[$"{run.Model}-{RowsLabel(run.InputRows)}-cpuSecondsOursOverNative"] = Math.Round(run.CpuSeconds / peer.CpuSeconds, 3);
                 r.Ratios[$"{run.Model}-{RowsLabel(run.InputRows)}-peakRssOursOverNative"] = Math.Round((double)run.PeakRssBytes / peer.PeakRssBytes, 3);
             }
         }
