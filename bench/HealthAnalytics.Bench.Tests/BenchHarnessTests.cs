@@ -128,6 +128,26 @@ public sealed class BenchHarnessTests : IDisposable
     }
 
     [Fact]
+    public async Task OursTrainEngine_CuratedGeneratedRows_ReadmissionRiskLearnsTheGeneratorSignal()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var input = new InputCache(_dir, new BenchEncountersGenerator()).GetOrCreateRows(20_000, seed: 5, ct);
+        var curated = Path.Combine(_dir, "curated.parquet");
+        var contract = Path.Combine(RepoRoot, "config", "contracts", "encounters.json");
+        var cleaned = await new OursIngestEngine(contract).RunAsync(input.Path, curated, threads: 0, ct);
+        Assert.True(cleaned.Ok, cleaned.Error);
+
+        var spec = Path.Combine(RepoRoot, "config", "models", "readmission-risk.json");
+        var report = await new OursTrainEngine(spec, contract).RunAsync(curated, threads: 1, ct);
+
+        Assert.True(report.Ok, report.Error);
+        Assert.Equal("readmission-risk", report.Details["model"]);
+        Assert.Equal(cleaned.RowsWritten, report.RowsWritten);
+        var auc = double.Parse(report.Details["auc"], CultureInfo.InvariantCulture);
+        Assert.True(auc > 0.65, $"holdout AUC {auc} shows no learning");
+    }
+
+    [Fact]
     public void ResultStore_LatestMd_HoldsNewestRunOfEachSuiteAndSize()
     {
         var store = new ResultStore(_dir);

@@ -68,6 +68,8 @@ public sealed class TrainSuite : IBenchSuite
     [
         ("lightgbm-native-1", "lightgbm-native", 1),
         ("lightgbm-native-all", "lightgbm-native", 0),
+        ("ours", "ours:readmission-risk", 1),
+        ("ours", "ours:patient-subgroups", 1),
     ];
 
     public string Name => "train";
@@ -85,9 +87,10 @@ public sealed class TrainSuite : IBenchSuite
             Log(input.FromCache ? $"input {RowsLabel(rows)} rows: reused" : $"input {RowsLabel(rows)} rows: generated in {input.GenerateSeconds:F1} s");
             foreach (var (engine, engineName, threads) in Engines)
             {
-                Log($"  run {engine} ({RowsLabel(rows)} rows) ...");
+                Log($"  run {engine} {engineName} ({RowsLabel(rows)} rows, {threads} thread(s); 0 = all) ...");
+                var source = engine == "ours" ? await CuratedForAsync(options, input.Path, ct) : input.Path;
                 var o = await ChildRun.RunAsync(
-                    ["train", engineName, "--input", input.Path, "--threads", threads.ToString(CultureInfo.InvariantCulture)], ChildTimeout, ct, ChildEnvironment);
+                    ["train", engineName, "--input", source, "--threads", threads.ToString(CultureInfo.InvariantCulture), "--repo", options.RepoRoot], ChildTimeout, ct, ChildEnvironment);
                 var r = o.Report;
                 var run = new TrainRun
                 {
@@ -106,7 +109,7 @@ public sealed class TrainSuite : IBenchSuite
                 };
                 runs.Add(run);
                 Log(run.Ok
-                    ? $"    train {run.Seconds:F2} s (CPU {run.CpuSeconds:F2} s, load {run.LoadSeconds:F2} s), peak RSS {run.PeakRssMegabytes:F1} MB, AUC {(run.Details.TryGetValue("auc", out var a) ? a : "?")}"
+                    ? $"    train {run.Seconds:F2} s (CPU {run.CpuSeconds:F2} s, load {run.LoadSeconds:F2} s), peak RSS {run.PeakRssMegabytes:F1} MB, {(run.Details.TryGetValue("auc", out var a) ? "AUC " + a : run.Details.TryGetValue("silhouette", out var sil) ? "silhouette " + sil : "")}"
                     : $"    failed: {run.Error}");
             }
         }
@@ -133,8 +136,7 @@ public sealed class TrainSuite : IBenchSuite
 
     public static async Task<int> RunChildAsync(IReadOnlyList<string> args, CancellationToken ct)
     {
-        var engine = CreateEngine(args[0]);
-        string input = "";
+        string input = "", repo = "";
         var threads = 0;
         for (var i = 1; i < args.Count; i++)
         {
@@ -142,10 +144,12 @@ public sealed class TrainSuite : IBenchSuite
             {
                 case "--input": input = args[++i]; break;
                 case "--threads": threads = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--repo": repo = args[++i]; break;
                 default: throw new ArgumentException($"unknown argument '{args[i]}'");
             }
         }
 
+        var engine = CreateEngine(args[0], repo);
         ChildReport report;
         try
         {
@@ -161,13 +165,40 @@ public sealed class TrainSuite : IBenchSuite
     }
 
     /// <summary>Extension point: ours (readmission-risk, patient-subgroups via HealthAnalytics.Modeling) joins here.</summary>
-#pragma warning disable CA1859 // Typed as the interface on purpose: more engines join this switch.
-    private static ITrainEngine CreateEngine(string name) => name switch
+    private static ITrainEngine CreateEngine(string name, string repo) => name switch
     {
         "lightgbm-native" => new NativeLightGbmEngine(),
+        _ when name.StartsWith("ours:", StringComparison.Ordinal) => new OursTrainEngine(
+            Path.Combine(repo, "config", "models", name["ours:".Length..] + ".json"),
+            Path.Combine(repo, "config", "contracts", "encounters.json")),
         _ => throw new ArgumentException($"unknown train engine '{name}'"),
     };
-#pragma warning restore CA1859
+
+    /// <summary>
+    /// Ours trains from curated Parquet, as in production: the bench CSV cleaned once by our cleaner
+    /// (in a child, untimed here) and cached beside the inputs.
+    /// </summary>
+    private static async Task<string> CuratedForAsync(BenchOptions options, string csv, CancellationToken ct)
+    {
+        var dir = Path.Combine(options.WorkDirectory, "curated");
+        Directory.CreateDirectory(dir);
+        var parquet = Path.Combine(dir, Path.GetFileNameWithoutExtension(csv) + ".parquet");
+        if (File.Exists(parquet))
+        {
+            return parquet;
+        }
+
+        var partial = parquet + ".partial";
+        var contract = Path.Combine(options.RepoRoot, "config", "contracts", "encounters.json");
+        var o = await ChildRun.RunAsync(["ingest", "ours", "--input", csv, "--output", partial, "--threads", "0", "--contract", contract], ChildTimeout, ct);
+        if (!o.Report.Ok)
+        {
+            throw new InvalidOperationException("cleaning the training input failed: " + o.Report.Error);
+        }
+
+        File.Move(partial, parquet, overwrite: true);
+        return parquet;
+    }
 
     private static void AddTargets(TrainResult r)
     {
@@ -184,6 +215,7 @@ public sealed class TrainSuite : IBenchSuite
             if (peer is not null && run.Ok)
             {
                 r.Ratios[$"{run.Model}-{RowsLabel(run.InputRows)}-trainSecondsOursOverNative"] = Math.Round(run.Seconds / peer.Seconds, 3);
+                r.Ratios[$"{run.Model}-{RowsLabel(run.InputRows)}-cpuSecondsOursOverNative"] = Math.Round(run.CpuSeconds / peer.CpuSeconds, 3);
                 r.Ratios[$"{run.Model}-{RowsLabel(run.InputRows)}-peakRssOursOverNative"] = Math.Round((double)run.PeakRssBytes / peer.PeakRssBytes, 3);
             }
         }
@@ -205,12 +237,12 @@ public sealed class TrainSuite : IBenchSuite
         sb.AppendLine(ic, $"Machine: {r.Machine.Cpu}, {r.Machine.Cores} cores, {r.Machine.Runtime}, commit {r.Machine.GitCommit ?? "?"}.");
         sb.AppendLine("Train = fitting only; load = reading and featurizing the input before it. Children run with `OMP_WAIT_POLICY=PASSIVE` (see docs/benchmarks.md).");
         sb.AppendLine();
-        sb.AppendLine("| rows | engine | model | train (s) | CPU (s) | load (s) | peak RSS (MB) | holdout AUC |");
+        sb.AppendLine("| rows | engine | model | train (s) | CPU (s) | load (s) | peak RSS (MB) | holdout AUC / silhouette |");
         sb.AppendLine("| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |");
         foreach (var x in r.Runs)
         {
             sb.AppendLine(x.Ok
-                ? string.Create(ic, $"| {x.InputRows:N0} | {x.Engine} | {x.Model} | {x.Seconds:F2} | {x.CpuSeconds:F2} | {x.LoadSeconds:F2} | {x.PeakRssMegabytes:F1} | {(x.Details.TryGetValue("auc", out var a) ? a : "")} |")
+                ? string.Create(ic, $"| {x.InputRows:N0} | {x.Engine} | {x.Model} | {x.Seconds:F2} | {x.CpuSeconds:F2} | {x.LoadSeconds:F2} | {x.PeakRssMegabytes:F1} | {(x.Details.TryGetValue("auc", out var a) ? a : x.Details.TryGetValue("silhouette", out var sil) ? sil : "")} |")
                 : string.Create(ic, $"| {x.InputRows:N0} | {x.Engine} | {x.Model} | failed: {x.Error} | | | | |"));
         }
 
@@ -220,6 +252,7 @@ public sealed class TrainSuite : IBenchSuite
             sb.AppendLine(ic, $"- {k}: **{v:F2}**");
         }
 
+        sb.AppendLine();
         sb.AppendLine("| target | wanted | measured | met |");
         sb.AppendLine("| --- | --- | --- | --- |");
         foreach (var t in r.Targets)

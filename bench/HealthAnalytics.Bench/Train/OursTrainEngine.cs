@@ -1,0 +1,87 @@
+using System.Globalization;
+using HealthAnalytics.Bench.Measurement;
+using HealthAnalytics.Modeling.Data;
+using HealthAnalytics.Modeling.Specs;
+using HealthAnalytics.Modeling.Training;
+
+namespace HealthAnalytics.Bench.Train;
+
+/// <summary>
+/// Ours: HealthAnalytics.Modeling training (ML.NET) of a shipped model spec, from curated Parquet that
+/// our cleaner produced from the bench CSV, as the training service does minus storage and registry.
+/// "load" = reading the curated table (key de-dup included); "train" = the trainer call (split,
+/// featurizing, fit, holdout metrics, and for clustering the choice of k).
+/// </summary>
+public sealed class OursTrainEngine(string specPath, string contractPath) : ITrainEngine
+{
+    public string Name => "ours";
+
+    public string Model { get; private set; } = Path.GetFileNameWithoutExtension(specPath);
+
+    public async Task<ChildReport> RunAsync(string inputCsv, int threads, CancellationToken ct)
+    {
+        // For ours the input is the curated Parquet of that CSV (see TrainSuite.CuratedFor).
+        var parquet = inputCsv;
+        var spec = ModelSpecReader.Parse(await File.ReadAllTextAsync(specPath, ct));
+        var schema = DatasetSchema.Parse(await File.ReadAllTextAsync(contractPath, ct));
+        Model = spec.Name;
+
+        // The columns the training service reads for this spec (features, label, group-metric columns).
+        var columns = new Dictionary<string, FeatureKind>(StringComparer.Ordinal);
+        foreach (var f in spec.Features)
+        {
+            columns[f.Name] = ModelSpecReader.KindOf(f, schema);
+        }
+
+        if (spec.Label is not null)
+        {
+            columns[spec.Label] = FeatureKind.Boolean;
+        }
+
+        if (schema.Find("sex") is { Dropped: false })
+        {
+            columns.TryAdd("sex", FeatureKind.Categorical);
+        }
+
+        if (schema.Find("age") is { Dropped: false })
+        {
+            columns.TryAdd("age", FeatureKind.Numeric);
+        }
+
+        var load = EngineClock.Start();
+        var (table, rowsRead) = await CuratedTableReader.ReadAsync(
+            [c => Task.FromResult<Stream>(new FileStream(parquet, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous))],
+            columns, schema.PrimaryKey, ct);
+        var (loadSeconds, _) = load.Stop();
+
+        var now = DateTimeOffset.UtcNow;
+        var clock = EngineClock.Start();
+        var trained = spec.Task == ModelTask.Clustering
+            ? ClusteringTrainer.Train(spec, schema, table, "bench", "bench", now)
+            : BinaryTrainer.Train(spec, schema, table, "bench", null, "bench", now);
+        var (seconds, cpu) = clock.Stop();
+
+        var ic = CultureInfo.InvariantCulture;
+        var report = new ChildReport
+        {
+            Engine = Name,
+            Seconds = seconds,
+            CpuSeconds = cpu,
+            RowsWritten = rowsRead,
+            Details =
+            {
+                ["model"] = spec.Name,
+                ["loadSeconds"] = loadSeconds.ToString("F3", ic),
+                ["trainRows"] = trained.TrainRows.ToString(ic),
+                ["holdoutRows"] = trained.Holdout.RowCount.ToString(ic),
+                ["trainer"] = spec.Trainer.Name,
+            },
+        };
+        foreach (var (k, v) in trained.Metrics)
+        {
+            report.Details[k] = v.ToString("G4", ic);
+        }
+
+        return report;
+    }
+}
