@@ -77,7 +77,7 @@ param pseudonymizationKey string = '${newGuid()}${newGuid()}'
 @description('Optional. Write pseudonymizationKey to Key Vault. True on the first deployment; false afterwards (azd does it: see infra/scripts/postprovision.sh), or every redeployment would generate a new key and change every pseudonym. True with a new key and key id rotates deliberately.')
 param setPseudonymizationKey bool = true
 
-@description('Optional. Deploy the Event Grid subscription of uploads/ to the CleanUpload webhook. Needs blobsExtensionKey, which exists only after the code is deployed: second pass (azd runs infra/scripts/postdeploy.sh instead).')
+@description('Optional. Deploy the Event Grid subscription of uploads/ to the webhook of the ingestion function (IngestUpload). Needs blobsExtensionKey, which exists only after the code is deployed: second pass (azd runs infra/scripts/postdeploy.sh instead).')
 param deployEventSubscription bool = false
 
 @description('Conditional. The Function App\'s `blobs_extension` system key. Required when deployEventSubscription is true.')
@@ -284,7 +284,7 @@ module uploadEvents 'modules/blob-event-subscription.bicep' = if (eventSubscript
     // Compile-time name (not the module output) keeps What-If precise.
     systemTopicName: names.systemTopic
     functionAppHostName: functionApp.outputs.defaultHostName
-    functionName: 'CleanUpload'
+    functionName: 'IngestUpload'
     blobsExtensionKey: blobsExtensionKey
     uploadsContainerName: 'uploads'
     deadLetterStorageAccountResourceId: storage.outputs.resourceId

@@ -7,13 +7,13 @@ param systemTopicName string
 @description('Optional. Name of the event subscription.')
 @minLength(3)
 @maxLength(64)
-param name string = 'uploads-to-cleanupload'
+param name string = 'uploads-ingestion'
 
 @description('Required. Default host name of the Function App (no scheme).')
 param functionAppHostName string
 
-@description('Optional. Name of the blob-triggered function (Event Grid source) that receives the events.')
-param functionName string = 'CleanUpload'
+@description('Optional. Name of the blob-triggered function (Event Grid source) that receives the events; the infra tests check it against the Functions assembly.')
+param functionName string = 'IngestUpload'
 
 @description('Required. The Function App\'s `blobs_extension` system key: authorizes Event Grid on the webhook.')
 @secure()

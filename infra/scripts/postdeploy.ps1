@@ -1,4 +1,4 @@
-# azd postdeploy hook (Windows). Same as postdeploy.sh: subscribes uploads/ to the CleanUpload webhook; idempotent.
+# azd postdeploy hook (Windows). Same as postdeploy.sh: subscribes uploads/ to the IngestUpload webhook; idempotent.
 $ErrorActionPreference = 'Stop'
 foreach ($name in 'AZURE_RESOURCE_GROUP','AZURE_FUNCTION_APP_NAME','AZURE_FUNCTION_APP_HOSTNAME','AZURE_EVENTGRID_SYSTEM_TOPIC_NAME','AZURE_EVENTGRID_IDENTITY_ID','AZURE_STORAGE_ACCOUNT_ID','AZURE_DEADLETTER_CONTAINER') {
   if (-not [Environment]::GetEnvironmentVariable($name)) { throw "$name is not set (run through azd)" }
@@ -12,7 +12,7 @@ $key = ''
 while (-not $key) {
   $key = az functionapp keys list -g $env:AZURE_RESOURCE_GROUP -n $env:AZURE_FUNCTION_APP_NAME --query 'systemKeys.blobs_extension' -o tsv 2>$null
   if ($key) { break }
-  if ((Get-Date) -ge $deadline) { throw "no blobs_extension key after $timeout s; is CleanUpload deployed with an Event Grid blob trigger?" }
+  if ((Get-Date) -ge $deadline) { throw "no blobs_extension key after $timeout s; is IngestUpload deployed with an Event Grid blob trigger?" }
   Start-Sleep -Seconds 10
 }
 
@@ -35,4 +35,4 @@ try {
 } finally {
   Remove-Item -Force $params
 }
-Write-Host 'postdeploy: uploads/ BlobCreated events are delivered to CleanUpload (subscription uploads-to-cleanupload).'
+Write-Host 'postdeploy: uploads/ BlobCreated events are delivered to IngestUpload (subscription uploads-ingestion).'

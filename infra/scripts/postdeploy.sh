@@ -1,5 +1,5 @@
 #!/bin/sh
-# azd postdeploy hook: subscribes uploads/ to the CleanUpload function's Event Grid webhook.
+# azd postdeploy hook: subscribes uploads/ to the IngestUpload function's Event Grid webhook.
 # Why a hook: the webhook needs the Function App's `blobs_extension` system key, which the Functions host
 # creates only once code with an Event Grid blob trigger runs, i.e. after `azd deploy`, not at provision time.
 # Idempotent: it deploys infra/modules/blob-event-subscription.bicep (a PUT of the same subscription), so
@@ -28,7 +28,7 @@ while :; do
     --query "systemKeys.blobs_extension" -o tsv 2>/dev/null || true)"
   [ -n "$key" ] && break
   if [ "$(date +%s)" -ge "$deadline" ]; then
-    echo "postdeploy: no blobs_extension key after ${TIMEOUT_SECONDS}s; is CleanUpload deployed with an Event Grid blob trigger?" >&2
+    echo "postdeploy: no blobs_extension key after ${TIMEOUT_SECONDS}s; is IngestUpload deployed with an Event Grid blob trigger?" >&2
     exit 1
   fi
   sleep 10
@@ -55,4 +55,4 @@ JSON
 
 az deployment group create -g "$AZURE_RESOURCE_GROUP" -n upload-events \
   --template-file "$module" --parameters "@$params" --only-show-errors --output none
-echo "postdeploy: uploads/ BlobCreated events are delivered to CleanUpload (subscription uploads-to-cleanupload)."
+echo "postdeploy: uploads/ BlobCreated events are delivered to IngestUpload (subscription uploads-ingestion)."

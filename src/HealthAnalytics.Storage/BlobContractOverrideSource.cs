@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using HealthAnalytics.Domain.Contracts;
 
 namespace HealthAnalytics.Storage;
 
@@ -9,14 +10,13 @@ namespace HealthAnalytics.Storage;
 /// pairs for the domain's contract catalog to validate and merge; blobs whose name is not a plain dataset
 /// name are skipped rather than trusted.
 /// </summary>
-public sealed partial class BlobContractOverrideSource(BlobContainerClient container)
+public sealed partial class BlobContractOverrideSource(BlobContainerClient container) : IContractOverrideSource
 {
     private const string Prefix = "contracts/";
 
-    /// <summary>Every override currently stored, as (dataset name, JSON text).</summary>
-    public async Task<IReadOnlyList<KeyValuePair<string, string>>> GetOverridesAsync(CancellationToken cancellationToken)
+        public async Task<IReadOnlyList<ContractOverride>> GetOverridesAsync(CancellationToken cancellationToken)
     {
-        var result = new List<KeyValuePair<string, string>>();
+        var result = new List<ContractOverride>();
         await foreach (var item in container.GetBlobsAsync(BlobTraits.None, BlobStates.None, Prefix, cancellationToken))
         {
             var match = OverrideName().Match(item.Name);
@@ -26,7 +26,7 @@ public sealed partial class BlobContractOverrideSource(BlobContainerClient conta
             }
 
             var content = await container.GetBlobClient(item.Name).DownloadContentAsync(cancellationToken);
-            result.Add(new KeyValuePair<string, string>(match.Groups[1].Value, content.Value.Content.ToString()));
+            result.Add(new ContractOverride(match.Groups[1].Value, content.Value.Content.ToString()));
         }
 
         return result;

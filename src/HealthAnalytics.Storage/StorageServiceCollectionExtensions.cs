@@ -2,6 +2,7 @@ using Azure.Core;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
+using HealthAnalytics.Domain.Contracts;
 using HealthAnalytics.Domain.Ports;
 using HealthAnalytics.Storage;
 using Microsoft.Extensions.Azure;
@@ -45,7 +46,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IUploadSource>(sp => new BlobUploadSource(Container(sp, o => o.UploadsContainer)));
         services.AddSingleton<ICuratedStore>(sp => new BlobCuratedStore(Container(sp, o => o.CuratedContainer)));
         services.AddSingleton<IReportStore>(sp => new BlobReportStore(Container(sp, o => o.ReportsContainer)));
-        services.AddSingleton(sp => new BlobContractOverrideSource(Container(sp, o => o.ConfigContainer)));
+        services.AddSingleton<IContractOverrideSource>(sp => new BlobContractOverrideSource(Container(sp, o => o.ConfigContainer)));
         services.AddSingleton<IUploadLedger>(sp => new TableUploadLedger(
             sp.GetRequiredService<TableServiceClient>().GetTableClient(sp.GetRequiredService<IOptions<StorageOptions>>().Value.UploadsTable)));
         services.AddHostedService<StorageInitializer>();

@@ -77,7 +77,8 @@ public static class EncounterGenerator
     private sealed class Writer
     {
         private const int RingSize = 16;
-        private const int ProbabilityScale = 1_000_000;
+        // Five decimals: the AUC histogram (2 × 100 001 ints) stays in cache; finer adds nothing to an AUC.
+        private const int ProbabilityScale = 100_000;
         private static readonly int Epoch2019 = new DateOnly(2019, 1, 1).DayNumber;
         private static readonly int FutureStart = new DateOnly(2036, 1, 1).DayNumber;
         private static readonly int FutureEnd = new DateOnly(2039, 6, 30).DayNumber;
@@ -153,6 +154,11 @@ public static class EncounterGenerator
         private int _ringCount;
         private long _bytes;
 
+        // The last quarantined row, for copies of it and for reuse of its key.
+        private readonly QuarantinedRow _q = new();
+        private readonly List<(int Column, string Rule)> _rowViolations = [];
+        private bool _reuseId;
+
         // Current patient.
         private long _patientNo = -1;
         private int _encountersLeft;
@@ -173,6 +179,8 @@ public static class EncounterGenerator
         private int _postal;
         private int _birthDay;
         private int _piiListed;
+        private readonly byte[] _patientBlock = new byte[2048];
+        private int _patientBlockLength;
 
         // Current encounter.
         private long _encounterNo = -1;
@@ -241,9 +249,6 @@ public static class EncounterGenerator
             return names;
         }
 
-        // Full optimization from the first call: the row loop runs once per file, so waiting for
-        // tiered compilation to promote it would cost the first seconds of every run.
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public GenerationTruth Run()
         {
             string[] header = Header();
@@ -267,9 +272,14 @@ public static class EncounterGenerator
             for (long i = 0; i < _o.Rows; i++)
             {
                 var defect = (DefectKind)_rng.Pick(_defectCdf);
-                if ((defect == DefectKind.Duplicate && _ringCount == 0) || (defect == DefectKind.Blank && i == _o.Rows - 1))
+                if ((defect == DefectKind.Duplicate && _ringCount == 0)
+                    || (defect == DefectKind.Blank && i == _o.Rows - 1)
+                    || (defect == DefectKind.CopyOfQuarantined && (!_q.Available || _q.Reused))
+                    || (defect == DefectKind.ReusedQuarantinedKey && (!_q.Available || _q.Reused || _q.Copied || !_q.HasId)))
                 {
-                    // A duplicate needs an earlier output row; a blank last line would read as the optional final newline.
+                    // A duplicate needs an earlier output row; a blank last line would read as the optional
+                    // final newline; a quarantined row is either copied or has its key reused, never both,
+                    // so "a copy of a quarantined row" stays distinguishable from a duplicate by its key.
                     defect = DefectKind.None;
                 }
 
@@ -285,6 +295,18 @@ public static class EncounterGenerator
                         WriteBlank();
                         _blank++;
                         break;
+                    case DefectKind.CopyOfQuarantined:
+                        // Same bytes as a quarantined row: quarantined again with the same violations, and
+                        // not a duplicate (its key was never output).
+                        EmitDuplicate(_q.Row, _q.Length);
+                        foreach ((int col, string rule) in _q.Violations)
+                        {
+                            Violation(col, rule);
+                        }
+
+                        _q.Copied = true;
+                        _quarantined++;
+                        break;
                     default:
                         WriteEncounter(defect);
                         break;
@@ -297,12 +319,11 @@ public static class EncounterGenerator
 
         // ---- one encounter row -------------------------------------------------------------------
 
-        // Full optimization from the first call: the row loop runs once per file, so waiting for
-        // tiered compilation to promote it would cost the first seconds of every run.
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void WriteEncounter(DefectKind defect)
         {
             NextEncounter();
+            _rowViolations.Clear();
+            _reuseId = defect == DefectKind.ReusedQuarantinedKey;
             int target = -1;
             int cellCount = Col.RawCount;
             bool quarantined = false;
@@ -406,7 +427,34 @@ public static class EncounterGenerator
                 }
 
                 int start = _len;
-                if (c == target)
+                if (c == Col.FirstName)
+                {
+                    // Names, contacts and address never change within a patient and never carry a
+                    // defect (no defect targets them and records keep at least 10 fields): format them
+                    // once per patient and copy the bytes for the patient's other encounters.
+                    if (_patientBlockLength == 0)
+                    {
+                        for (int d = Col.FirstName; d <= Col.Address; d++)
+                        {
+                            if (d > Col.FirstName)
+                            {
+                                Put(_delim);
+                            }
+
+                            WriteCell(d);
+                        }
+
+                        _patientBlockLength = _len - start;
+                        Buffer.BlockCopy(_row, start, _patientBlock, 0, _patientBlockLength);
+                    }
+                    else
+                    {
+                        Put(_patientBlock.AsSpan(0, _patientBlockLength));
+                    }
+
+                    c = Col.Address;
+                }
+                else if (c == target)
                 {
                     WriteDefectCell(c, defect);
                 }
@@ -450,14 +498,19 @@ public static class EncounterGenerator
             else
             {
                 _quarantined++;
+                bool hasId = !(defect == DefectKind.MissingRequired && target == Col.EncounterId);
+                _q.Save(_row, _len, idStart, idEnd, hasId, _rowViolations);
+            }
+
+            if (_reuseId)
+            {
+                _q.Reused = true;
+                _reuseId = false;
             }
 
             EndLine(output);
         }
 
-        // Full optimization from the first call: the row loop runs once per file, so waiting for
-        // tiered compilation to promote it would cost the first seconds of every run.
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void RecordOutput(int missingFeature, int idStart, int idEnd, int patientStart, int patientEnd)
         {
             long scaled = (long)Math.Round(_probability * ProbabilityScale, MidpointRounding.AwayFromZero);
@@ -501,7 +554,7 @@ public static class EncounterGenerator
             _sideBuf[_sideLen++] = (byte)('0' + (int)(scaled / ProbabilityScale));
             _sideBuf[_sideLen++] = (byte)'.';
             long frac = scaled % ProbabilityScale;
-            for (int d = 100_000; d > 0; d /= 10)
+            for (int d = ProbabilityScale / 10; d > 0; d /= 10)
             {
                 _sideBuf[_sideLen++] = (byte)('0' + (int)(frac / d % 10));
             }
@@ -517,15 +570,16 @@ public static class EncounterGenerator
             }
 
             _violations[rule] = _violations.GetValueOrDefault(rule) + 1;
+            _rowViolations.Add((col, rule));
         }
 
-        // Full optimization from the first call: the row loop runs once per file, so waiting for
-        // tiered compilation to promote it would cost the first seconds of every run.
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void WriteCell(int c)
         {
             switch (c)
             {
+                case Col.EncounterId when _reuseId:
+                    Put(_q.Row.AsSpan(_q.IdStart, _q.IdEnd - _q.IdStart));
+                    break;
                 case Col.EncounterId:
                     int s0 = _len;
                     Put("SEJ"u8);
@@ -843,9 +897,6 @@ public static class EncounterGenerator
 
         // ---- patients and encounters -------------------------------------------------------------
 
-        // Full optimization from the first call: the row loop runs once per file, so waiting for
-        // tiered compilation to promote it would cost the first seconds of every run.
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void NextEncounter()
         {
             if (_encountersLeft == 0)
@@ -885,13 +936,11 @@ public static class EncounterGenerator
             _diagnosis = _rng.Next(p.Diagnoses.Length);
         }
 
-        // Full optimization from the first call: the row loop runs once per file, so waiting for
-        // tiered compilation to promote it would cost the first seconds of every run.
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void NextPatient()
         {
             _patientNo++;
             _piiListed = 0;
+            _patientBlockLength = 0;
             _group = _rng.Pick(_subgroupCdf);
             SubgroupProfile p = _profiles[_group];
             _encountersLeft = _rng.Between(1, 5);
@@ -978,15 +1027,13 @@ public static class EncounterGenerator
                 v = -v;
             }
 
-            Span<byte> tmp = stackalloc byte[20];
-            int i = tmp.Length;
-            do
+            int digits = 1;
+            for (long t = v; t >= 10; t /= 10)
             {
-                tmp[--i] = (byte)('0' + (int)(v % 10));
-                v /= 10;
+                digits++;
             }
-            while (v > 0);
-            Put(tmp[i..]);
+
+            PutDigits(v, digits);
         }
 
         private void PutDigits(long v, int width)
@@ -1046,9 +1093,6 @@ public static class EncounterGenerator
             }
         }
 
-        // Full optimization from the first call: the row loop runs once per file, so waiting for
-        // tiered compilation to promote it would cost the first seconds of every run.
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void EndLine(bool output)
         {
             if (output)
@@ -1153,7 +1197,7 @@ public static class EncounterGenerator
             };
         }
 
-        /// <summary>Mann-Whitney AUC over the 6-decimal probability bins (ties count one half).</summary>
+        /// <summary>Mann-Whitney AUC over the 5-decimal probability bins (ties count one half).</summary>
         private double Auc()
         {
             double pairs = 0, negativesBelow = 0, positives = 0;
@@ -1181,6 +1225,28 @@ public static class EncounterGenerator
         }
 
         private static byte[][] Utf8(params string[] values) => [.. values.Select(Encoding.UTF8.GetBytes)];
+    }
+
+    /// <summary>The last quarantined row: bytes, key position, violations, and what was done with it.</summary>
+    private sealed class QuarantinedRow
+    {
+        public byte[] Row { get; } = new byte[8192];
+        public int Length { get; private set; }
+        public int IdStart { get; private set; }
+        public int IdEnd { get; private set; }
+        public bool HasId { get; private set; }
+        public bool Available { get; private set; }
+        public bool Copied { get; set; }
+        public bool Reused { get; set; }
+        public List<(int Column, string Rule)> Violations { get; } = [];
+
+        public void Save(byte[] row, int length, int idStart, int idEnd, bool hasId, List<(int Column, string Rule)> violations)
+        {
+            Buffer.BlockCopy(row, 0, Row, 0, length);
+            (Length, IdStart, IdEnd, HasId, Available, Copied, Reused) = (length, idStart, idEnd, hasId, true, false, false);
+            Violations.Clear();
+            Violations.AddRange(violations);
+        }
     }
 
     private enum PiiKind

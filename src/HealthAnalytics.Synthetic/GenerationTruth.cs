@@ -35,7 +35,7 @@ public sealed record GenerationTruth
     /// <summary>Per subgroup, over output rows: name, size and feature means.</summary>
     public required IList<TruthSubgroup> SubgroupProfiles { get; init; }
 
-    /// <summary>AUC of the true readmission probabilities (rounded to 6 decimals, as in the
+    /// <summary>AUC of the true readmission probabilities (rounded to 5 decimals, as in the
     /// ground-truth file) against the sampled labels, over output rows: the best any model can do.</summary>
     public required double BayesAuc { get; init; }
 

@@ -123,6 +123,14 @@ public enum DefectKind
 
     /// <summary>Stay of 366–400 days: quarantined, rule <c>range</c> on <c>length_of_stay_days</c>.</summary>
     StayTooLong,
+
+    /// <summary>Exact copy of the last quarantined row: quarantined again (same violations), not a duplicate,
+    /// because the duplicate rule only looks at rows that were output.</summary>
+    CopyOfQuarantined,
+
+    /// <summary>A valid new row reusing the key of the last quarantined row: output (kept), since no row with
+    /// that key was output before it.</summary>
+    ReusedQuarantinedKey,
 }
 
 /// <summary>Per-record probability of each defect kind (their sum must stay ≤ 0.9).</summary>
@@ -144,6 +152,8 @@ public sealed record DirtRates
     public double Blank { get; init; }
     public double DischargeBeforeAdmission { get; init; }
     public double StayTooLong { get; init; }
+    public double CopyOfQuarantined { get; init; }
+    public double ReusedQuarantinedKey { get; init; }
 
     /// <summary>No defects at all.</summary>
     public static DirtRates None { get; } = new();
@@ -167,6 +177,8 @@ public sealed record DirtRates
         Blank = 0.008,
         DischargeBeforeAdmission = 0.006,
         StayTooLong = 0.004,
+        CopyOfQuarantined = 0.004,
+        ReusedQuarantinedKey = 0.004,
     };
 
     /// <summary>Rates indexed by <see cref="DefectKind"/> (index 0, <see cref="DefectKind.None"/>, is the clean remainder).</summary>
@@ -189,6 +201,8 @@ public sealed record DirtRates
         r[(int)DefectKind.Blank] = Blank;
         r[(int)DefectKind.DischargeBeforeAdmission] = DischargeBeforeAdmission;
         r[(int)DefectKind.StayTooLong] = StayTooLong;
+        r[(int)DefectKind.CopyOfQuarantined] = CopyOfQuarantined;
+        r[(int)DefectKind.ReusedQuarantinedKey] = ReusedQuarantinedKey;
         r[0] = 1 - r.Sum();
         return r;
     }

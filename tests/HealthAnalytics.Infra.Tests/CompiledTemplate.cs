@@ -20,7 +20,10 @@ internal static class CompiledTemplate
     public static string RepoRoot { get; } = FindRepoRoot();
 
     /// <summary>Every resource of the template and of its nested module deployments, depth first.</summary>
-    public static IReadOnlyList<ArmResource> Resources { get; } = [.. Walk(Root, "main")];
+    public static IReadOnlyList<ArmResource> Resources => AllResources.Value;
+
+    // Lazy (not a static initializer) so that a missing template fails each test with its own message.
+    private static readonly Lazy<IReadOnlyList<ArmResource>> AllResources = new(() => [.. Walk(Root, "main")]);
 
     /// <summary>Deployed resources of a type (references to <c>existing</c> resources left out).</summary>
     public static IEnumerable<ArmResource> OfType(string type) =>

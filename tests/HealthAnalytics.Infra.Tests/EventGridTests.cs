@@ -1,6 +1,6 @@
 namespace HealthAnalytics.Infra.Tests;
 
-/// <summary>Event Grid: uploads/ BlobCreated events, complete writes only, to the CleanUpload webhook, with retries and dead letters.</summary>
+/// <summary>Event Grid: uploads/ BlobCreated events, complete writes only, to the ingestion function's webhook, with retries and dead letters.</summary>
 public sealed class EventGridTests
 {
     private static ArmResource Subscription => CompiledTemplate.Single("Microsoft.EventGrid/systemTopics/eventSubscriptions");
@@ -33,7 +33,7 @@ public sealed class EventGridTests
     }
 
     [Fact]
-    public void Subscription_DeliversToTheCleanUploadBlobExtensionWebhookWithItsSystemKey()
+    public void Subscription_DeliversToTheBlobExtensionWebhookOfTheEventGridBlobTriggerWithItsSystemKey()
     {
         var destination = Subscription.Properties!["destination"]!;
 
@@ -41,7 +41,12 @@ public sealed class EventGridTests
         Assert.Equal(
             "[format('https://{0}/runtime/webhooks/blobs?functionName=Host.Functions.{1}&code={2}', parameters('functionAppHostName'), parameters('functionName'), parameters('blobsExtensionKey'))]",
             (string?)destination["properties"]!["endpointUrl"]);
-        Assert.Equal("CleanUpload", (string?)CompiledTemplate.ModuleParam("upload-events", "functionName"));
+        // The webhook names a function that exists: the Event Grid sourced blob trigger of the Functions assembly.
+        var function = Assert.Single(AppConfigurationReaders.EventGridBlobTriggerFunctions);
+        Assert.Equal(function, (string?)CompiledTemplate.ModuleParam("upload-events", "functionName"));
+        // The postdeploy hook deploys the module with its default: that must name the same function.
+        var moduleParameters = CompiledTemplate.Module("upload-events").Node["properties"]!["template"]!["parameters"]!;
+        Assert.Equal(function, (string?)moduleParameters["functionName"]!["defaultValue"]);
 
         var module = CompiledTemplate.Module("upload-events").Node;
         Assert.Equal("securestring", (string?)module["properties"]!["template"]!["parameters"]!["blobsExtensionKey"]!["type"]);

@@ -23,6 +23,7 @@ public sealed partial class IngestionService(
     IDatasetContractProvider contracts,
     IUploadCleaner cleaner,
     IReportRenderer renderer,
+    IOptions<IngestionOptions> limits,
     IOptions<IngestionRunOptions> options,
     TimeProvider time,
     ILogger<IngestionService> log)
@@ -47,7 +48,7 @@ public sealed partial class IngestionService(
             return new IngestionResult(IngestionDisposition.Ignored);
         }
 
-        var limit = options.Value.MaxUploadBytes;
+        var limit = limits.Value.MaxUploadBytes;
         if (properties.Size > limit)
         {
             return await RejectUnreadAsync(name, properties, "upload-size",

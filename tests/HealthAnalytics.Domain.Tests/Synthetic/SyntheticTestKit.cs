@@ -116,6 +116,33 @@ internal static class SyntheticTestKit
         return result;
     }
 
+    /// <summary>
+    /// The output rows, found without the generator's help: for each ground-truth id, the last record with
+    /// that id that is not a byte-for-byte repeat of an earlier record (a reused key follows the
+    /// quarantined row it was taken from; duplicates are repeats).
+    /// </summary>
+    public static List<CsvRecord> OutputRows(List<CsvRecord> records, IReadOnlyDictionary<string, (string, int, double)> groundTruth, int columns)
+    {
+        var seenRaw = new HashSet<string>(StringComparer.Ordinal);
+        var byId = new Dictionary<string, CsvRecord>(StringComparer.Ordinal);
+        foreach (CsvRecord r in records.Skip(1))
+        {
+            if (seenRaw.Add(r.Raw) && r.Fields.Length == columns && groundTruth.ContainsKey(r.Fields[0]))
+            {
+                byId[r.Fields[0]] = r;
+            }
+        }
+
+        return [.. byId.Values];
+    }
+
+    /// <summary>Records that repeat an earlier record byte for byte and carry an output key: the duplicates.</summary>
+    public static int Duplicates(List<CsvRecord> records, IReadOnlyDictionary<string, (string, int, double)> groundTruth, int columns)
+    {
+        var seenRaw = new HashSet<string>(StringComparer.Ordinal);
+        return records.Skip(1).Count(r => !seenRaw.Add(r.Raw) && r.Fields.Length == columns && groundTruth.ContainsKey(r.Fields[0]));
+    }
+
     /// <summary>AUC by sorting and average ranks (Mann-Whitney U).</summary>
     public static double Auc(IReadOnlyList<(double Score, bool Label)> rows)
     {

@@ -1,0 +1,241 @@
+using System.Globalization;
+using System.Text;
+using HealthAnalytics.Bench.Ingest;
+using HealthAnalytics.Bench.Inputs;
+using HealthAnalytics.Bench.Measurement;
+using HealthAnalytics.Bench.Results;
+using HealthAnalytics.Bench.Suites;
+
+namespace HealthAnalytics.Bench.Train;
+
+public sealed record TrainRun
+{
+    public required long InputRows { get; init; }
+    public required string Engine { get; init; }
+    public required string Model { get; init; }
+    public bool Ok { get; init; }
+    public string? Error { get; init; }
+
+    /// <summary>Training wall seconds (input already loaded and featurized).</summary>
+    public double Seconds { get; init; }
+    public double CpuSeconds { get; init; }
+    public double LoadSeconds { get; init; }
+    public double ProcessWallSeconds { get; init; }
+    public long PeakRssBytes { get; init; }
+    public double PeakRssMegabytes { get; init; }
+    public IDictionary<string, string> Details { get; init; } = new SortedDictionary<string, string>(StringComparer.Ordinal);
+}
+
+public sealed record TrainResult
+{
+    public string Suite { get; init; } = "train";
+    public required string Variant { get; init; }
+    public required DateTimeOffset StartedAt { get; init; }
+    public required string Command { get; init; }
+    public required MachineInfo Machine { get; init; }
+    public required string Generator { get; init; }
+    public int Seed { get; init; }
+    public IList<TrainRun> Runs { get; init; } = [];
+    public IDictionary<string, double> Ratios { get; init; } = new SortedDictionary<string, double>(StringComparer.Ordinal);
+    public IList<TargetCheck> Targets { get; init; } = [];
+}
+
+/// <summary>
+/// Train: wall time and peak RSS per model at 100k and 1M rows, ours (ML.NET through HealthAnalytics.Modeling)
+/// beside LightGBM's own native library with the same parameters. Each engine runs in its own child process.
+/// </summary>
+public sealed class TrainSuite : IBenchSuite
+{
+    public static readonly IReadOnlyList<long> DefaultRows = [100_000, 1_000_000];
+    private static readonly TimeSpan ChildTimeout = TimeSpan.FromMinutes(30);
+
+    /// <summary>
+    /// Both engines run LightGBM's OpenMP code. With OpenMP's default (active) wait policy, idle worker
+    /// threads spin; on a shared 2-core machine they fight the other processes for the CPU and a 2 s
+    /// training stretches to 50 s. Passive waiting costs little on an idle machine and keeps the numbers
+    /// meaningful on a busy one; it applies to every engine alike.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> ChildEnvironment = new Dictionary<string, string>
+    {
+        ["OMP_WAIT_POLICY"] = "PASSIVE",
+    };
+
+    /// <summary>
+    /// Label → (engine, threads; 0 = all cores). Ours pins LightGBM to 1 thread (bit-identical retrains),
+    /// so the like-for-like peer is <c>lightgbm-native-1</c>; the all-core run shows what threads would buy.
+    /// </summary>
+    public static readonly IReadOnlyList<(string Label, string Engine, int Threads)> Engines =
+    [
+        ("lightgbm-native-1", "lightgbm-native", 1),
+        ("lightgbm-native-all", "lightgbm-native", 0),
+    ];
+
+    public string Name => "train";
+
+    public async Task<int> RunAsync(BenchOptions options, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var startedAt = DateTimeOffset.UtcNow;
+        var cache = new InputCache(Path.Combine(options.WorkDirectory, "inputs"), new BenchEncountersGenerator());
+        var rowsList = options.TrainRows ?? DefaultRows;
+        var runs = new List<TrainRun>();
+        foreach (var rows in rowsList)
+        {
+            var input = cache.GetOrCreateRows(rows, options.Seed, ct);
+            Log(input.FromCache ? $"input {RowsLabel(rows)} rows: reused" : $"input {RowsLabel(rows)} rows: generated in {input.GenerateSeconds:F1} s");
+            foreach (var (engine, engineName, threads) in Engines)
+            {
+                Log($"  run {engine} ({RowsLabel(rows)} rows) ...");
+                var o = await ChildRun.RunAsync(
+                    ["train", engineName, "--input", input.Path, "--threads", threads.ToString(CultureInfo.InvariantCulture)], ChildTimeout, ct, ChildEnvironment);
+                var r = o.Report;
+                var run = new TrainRun
+                {
+                    InputRows = rows,
+                    Engine = engine,
+                    Model = r.Details.TryGetValue("model", out var m) ? m : "?",
+                    Ok = r.Ok,
+                    Error = r.Error,
+                    Seconds = Math.Round(r.Seconds, 3),
+                    CpuSeconds = Math.Round(r.CpuSeconds, 3),
+                    LoadSeconds = r.Details.TryGetValue("loadSeconds", out var ls) ? double.Parse(ls, CultureInfo.InvariantCulture) : 0,
+                    ProcessWallSeconds = Math.Round(o.WallSeconds, 3),
+                    PeakRssBytes = o.PeakRssBytes,
+                    PeakRssMegabytes = Math.Round(o.PeakRssBytes / 1e6, 1),
+                    Details = r.Details,
+                };
+                runs.Add(run);
+                Log(run.Ok
+                    ? $"    train {run.Seconds:F2} s (CPU {run.CpuSeconds:F2} s, load {run.LoadSeconds:F2} s), peak RSS {run.PeakRssMegabytes:F1} MB, AUC {(run.Details.TryGetValue("auc", out var a) ? a : "?")}"
+                    : $"    failed: {run.Error}");
+            }
+        }
+
+        var result = new TrainResult
+        {
+            Variant = string.Join('-', rowsList.Select(RowsLabel)),
+            StartedAt = startedAt,
+            Command = "./dev bench " + string.Join(' ', options.RawArgs),
+            Machine = MachineInfo.Current(options.RepoRoot),
+            Generator = new BenchEncountersGenerator().Id,
+            Seed = options.Seed,
+            Runs = runs,
+        };
+        AddTargets(result);
+        var store = new ResultStore(options.ResultsDirectory);
+        var markdown = Markdown(result);
+        var (json, md) = store.Write("train", result.Variant, startedAt, result, markdown);
+        Console.WriteLine();
+        Console.WriteLine(markdown);
+        Log($"wrote {Path.GetRelativePath(options.RepoRoot, json)}, {Path.GetRelativePath(options.RepoRoot, md)}");
+        return runs.All(r => r.Ok) ? 0 : 1;
+    }
+
+    public static async Task<int> RunChildAsync(IReadOnlyList<string> args, CancellationToken ct)
+    {
+        var engine = CreateEngine(args[0]);
+        string input = "";
+        var threads = 0;
+        for (var i = 1; i < args.Count; i++)
+        {
+            switch (args[i])
+            {
+                case "--input": input = args[++i]; break;
+                case "--threads": threads = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                default: throw new ArgumentException($"unknown argument '{args[i]}'");
+            }
+        }
+
+        ChildReport report;
+        try
+        {
+            report = await engine.RunAsync(input, threads, ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            report = new ChildReport { Engine = engine.Name, Ok = false, Error = $"{ex.GetType().Name}: {ex.Message}" };
+        }
+
+        ChildRun.Emit(report);
+        return report.Ok ? 0 : 1;
+    }
+
+    /// <summary>Extension point: ours (readmission-risk, patient-subgroups via HealthAnalytics.Modeling) joins here.</summary>
+#pragma warning disable CA1859 // Typed as the interface on purpose: more engines join this switch.
+    private static ITrainEngine CreateEngine(string name) => name switch
+    {
+        "lightgbm-native" => new NativeLightGbmEngine(),
+        _ => throw new ArgumentException($"unknown train engine '{name}'"),
+    };
+#pragma warning restore CA1859
+
+    private static void AddTargets(TrainResult r)
+    {
+        foreach (var run in r.Runs.Where(x => x.Engine.StartsWith("ours", StringComparison.Ordinal)))
+        {
+            var limit = run.InputRows <= 100_000 ? 20.0 : 180.0;
+            r.Targets.Add(new TargetCheck($"{run.Model} {RowsLabel(run.InputRows)} rows time", $"<= {limit:F0} s", run.Ok ? $"{run.Seconds + run.LoadSeconds:F1} s" : "not measured", run.Ok ? run.Seconds + run.LoadSeconds <= limit : null));
+            if (run.InputRows >= 1_000_000)
+            {
+                r.Targets.Add(new TargetCheck($"{run.Model} {RowsLabel(run.InputRows)} rows memory", "<= 4000 MB", run.Ok ? $"{run.PeakRssMegabytes:F0} MB" : "not measured", run.Ok ? run.PeakRssBytes <= 4_000_000_000 : null));
+            }
+
+            var peer = r.Runs.FirstOrDefault(x => x.Engine == "lightgbm-native-1" && x.InputRows == run.InputRows && x.Ok && x.Model == run.Model);
+            if (peer is not null && run.Ok)
+            {
+                r.Ratios[$"{run.Model}-{RowsLabel(run.InputRows)}-trainSecondsOursOverNative"] = Math.Round(run.Seconds / peer.Seconds, 3);
+                r.Ratios[$"{run.Model}-{RowsLabel(run.InputRows)}-peakRssOursOverNative"] = Math.Round((double)run.PeakRssBytes / peer.PeakRssBytes, 3);
+            }
+        }
+
+        if (!r.Runs.Any(x => x.Engine.StartsWith("ours", StringComparison.Ordinal)))
+        {
+            r.Targets.Add(new TargetCheck("ours (ML.NET) training", "100k <= 20 s; 1M <= 180 s and <= 4000 MB", "not measured: HealthAnalytics.Modeling training has not landed", null));
+        }
+    }
+
+    public static string Markdown(TrainResult r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        var ic = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.AppendLine(ic, $"## Train, {r.Variant} rows ({r.StartedAt:yyyy-MM-dd HH:mm} UTC)");
+        sb.AppendLine();
+        sb.AppendLine(ic, $"Input: bench `encounters` CSV ({r.Generator}, seed {r.Seed}). Command: `{r.Command.Trim()}`.");
+        sb.AppendLine(ic, $"Machine: {r.Machine.Cpu}, {r.Machine.Cores} cores, {r.Machine.Runtime}, commit {r.Machine.GitCommit ?? "?"}.");
+        sb.AppendLine("Train = fitting only; load = reading and featurizing the input before it. Children run with `OMP_WAIT_POLICY=PASSIVE` (see docs/benchmarks.md).");
+        sb.AppendLine();
+        sb.AppendLine("| rows | engine | model | train (s) | CPU (s) | load (s) | peak RSS (MB) | holdout AUC |");
+        sb.AppendLine("| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var x in r.Runs)
+        {
+            sb.AppendLine(x.Ok
+                ? string.Create(ic, $"| {x.InputRows:N0} | {x.Engine} | {x.Model} | {x.Seconds:F2} | {x.CpuSeconds:F2} | {x.LoadSeconds:F2} | {x.PeakRssMegabytes:F1} | {(x.Details.TryGetValue("auc", out var a) ? a : "")} |")
+                : string.Create(ic, $"| {x.InputRows:N0} | {x.Engine} | {x.Model} | failed: {x.Error} | | | | |"));
+        }
+
+        sb.AppendLine();
+        foreach (var (k, v) in r.Ratios)
+        {
+            sb.AppendLine(ic, $"- {k}: **{v:F2}**");
+        }
+
+        sb.AppendLine("| target | wanted | measured | met |");
+        sb.AppendLine("| --- | --- | --- | --- |");
+        foreach (var t in r.Targets)
+        {
+            sb.AppendLine(ic, $"| {t.Name} | {t.Target} | {t.Measured} | {(t.Met is null ? "n/a" : t.Met.Value ? "yes" : "**no**")} |");
+        }
+
+        return sb.ToString();
+    }
+
+    public static string RowsLabel(long rows) => rows switch
+    {
+        >= 1_000_000 when rows % 1_000_000 == 0 => string.Create(CultureInfo.InvariantCulture, $"{rows / 1_000_000}M"),
+        >= 1_000 when rows % 1_000 == 0 => string.Create(CultureInfo.InvariantCulture, $"{rows / 1_000}k"),
+        _ => rows.ToString(CultureInfo.InvariantCulture),
+    };
+
+    private static void Log(string message) => Console.Error.WriteLine("[bench] " + message);
+}

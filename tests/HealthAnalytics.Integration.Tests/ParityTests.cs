@@ -1,0 +1,119 @@
+using System.Reflection;
+using System.Text.Json;
+using HealthAnalytics.Api;
+using HealthAnalytics.DevHost;
+using HealthAnalytics.Functions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace HealthAnalytics.Integration.Tests;
+
+/// <summary>Two hosts, one app: the Function App's HTTP surface equals the dev host's.</summary>
+public sealed class ParityTests
+{
+    [Fact]
+    public async Task DevHostEndpoints_EqualFunctionsMetadata_InRoutesMethodsAndAuthLevels()
+    {
+        var functions = FunctionsHttpSurface();
+        var devHost = await DevHostHttpSurface();
+
+        Assert.NotEmpty(functions);
+        Assert.Equal(functions, devHost);
+    }
+
+    [Fact]
+    public void HttpFunctions_AreFunctionOrAdminLevel_ExceptHealthAndOpenApi()
+    {
+        var triggers = typeof(IngestUpload).Assembly.GetTypes()
+            .SelectMany(t => t.GetMethods())
+            .Where(m => m.GetCustomAttribute<FunctionAttribute>() is not null)
+            .SelectMany(m => m.GetParameters())
+            .Select(p => p.GetCustomAttribute<HttpTriggerAttribute>())
+            .OfType<HttpTriggerAttribute>()
+            .ToList();
+
+        Assert.NotEmpty(triggers);
+        foreach (var trigger in triggers)
+        {
+            var open = trigger.Route is "health" or "openapi.json";
+            Assert.True(
+                open || trigger.AuthLevel is AuthorizationLevel.Function or AuthorizationLevel.Admin,
+                $"route '{trigger.Route}' is {trigger.AuthLevel}");
+        }
+    }
+
+    /// <summary>(route without the api/ prefix, method, auth level) of every httpTrigger in the build output.</summary>
+    private static SortedSet<string> FunctionsHttpSurface()
+    {
+        var metadata = Path.Combine(RepoRoot(), "functions", "bin", "Debug", "net10.0", "functions.metadata");
+        Assert.True(File.Exists(metadata), $"functions.metadata not found at {metadata}: build functions/ first (./dev test does).");
+        using var doc = JsonDocument.Parse(File.ReadAllText(metadata));
+        var surface = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var function in doc.RootElement.EnumerateArray())
+        {
+            foreach (var binding in function.GetProperty("bindings").EnumerateArray())
+            {
+                if (binding.GetProperty("type").GetString() != "httpTrigger")
+                {
+                    continue;
+                }
+
+                foreach (var method in binding.GetProperty("methods").EnumerateArray())
+                {
+                    surface.Add(Key(binding.GetProperty("route").GetString()!, method.GetString()!, binding.GetProperty("authLevel").GetString()!));
+                }
+            }
+        }
+
+        return surface;
+    }
+
+    private static async Task<SortedSet<string>> DevHostHttpSurface()
+    {
+        await using var storage = new TestStorage();
+        var app = DevHostApp.Build(["--urls", "http://127.0.0.1:0"], b => b.Configuration.AddInMemoryCollection(storage.Settings()));
+        await using (app)
+        {
+            var surface = new SortedSet<string>(StringComparer.Ordinal);
+            foreach (var endpoint in app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+                         .Concat(((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>())
+                         .DistinctBy(e => e.RoutePattern.RawText))
+            {
+                var route = endpoint.RoutePattern.RawText!.TrimStart('/');
+                Assert.StartsWith("api/", route, StringComparison.Ordinal);
+                var auth = endpoint.Metadata.GetMetadata<AuthLevel>();
+                Assert.NotNull(auth);
+                foreach (var method in endpoint.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()!.HttpMethods)
+                {
+                    surface.Add(Key(route["api/".Length..], method, auth.Level));
+                }
+            }
+
+            return surface;
+        }
+    }
+
+    private static string Key(string route, string method, string authLevel)
+        => $"{method.ToUpperInvariant()} {route} {authLevel.ToLowerInvariant()}";
+
+    private static string RepoRoot()
+    {
+        if (Environment.GetEnvironmentVariable("HA_REPO_ROOT") is { Length: > 0 } root)
+        {
+            return root;
+        }
+
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "HealthAnalytics.slnx")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Repository root not found: set HA_REPO_ROOT or run from inside the repository.");
+    }
+}
