@@ -1,3 +1,4 @@
+using HealthAnalytics.Api.Prediction;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Middleware;
@@ -8,7 +9,7 @@ namespace HealthAnalytics.Functions;
 /// <summary>
 /// The one place HTTP failures become RFC 7807: an unhandled exception in an HTTP function is answered with a
 /// generic 500 problem (no stack trace, nothing from the request) and logged by type only. Other triggers
-/// rethrow so the host's retry policy applies.
+/// rethrow so the host's retry policy applies. Request bodies over 256 KB are answered 413 here too.
 /// </summary>
 public sealed partial class ProblemDetailsMiddleware(ILogger<ProblemDetailsMiddleware> log) : IFunctionsWorkerMiddleware
 {
@@ -16,6 +17,14 @@ public sealed partial class ProblemDetailsMiddleware(ILogger<ProblemDetailsMiddl
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
+
+        // Bodies over the API's limit are refused before any function runs, as on the dev host.
+        if (context.GetHttpContext() is { } request && request.Request.ContentLength > PredictionHandler.MaxBodyBytes)
+        {
+            await Problems.TooLarge().ExecuteAsync(request);
+            return;
+        }
+
         try
         {
             await next(context);

@@ -15,6 +15,7 @@ builder.Services
     .AddHealthAnalyticsStorage(builder.Configuration)
     .AddIngestion()
     .AddHealthAnalyticsApi()
-    .AddModelsApi(builder.Configuration);
+    .AddModelsApi(builder.Configuration)
+    .AddPrediction();
 
 builder.Build().Run();

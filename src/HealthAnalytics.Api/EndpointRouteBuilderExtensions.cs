@@ -20,6 +20,8 @@ public static class EndpointRouteBuilderExtensions
             .WithMetadata(AuthLevel.Function);
         api.MapGet("/uploads/{uploadId}", (HttpRequest req, string uploadId, UploadsHandler h, CancellationToken ct) => h.GetAsync(req, uploadId, ct))
             .WithMetadata(AuthLevel.Function);
+        api.MapGet("/openapi.json", (HealthAnalytics.Api.OpenApi.OpenApiHandler h) => h.Get())
+            .WithMetadata(AuthLevel.Anonymous);
         return endpoints;
     }
 
@@ -29,6 +31,19 @@ public static class EndpointRouteBuilderExtensions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+
+        // Bodies over the API's limit are refused before any handler runs (the predict handler also stops
+        // reading at the limit, for chunked bodies without a Content-Length).
+        app.Use(async (context, next) =>
+        {
+            if (context.Request.ContentLength > HealthAnalytics.Api.Prediction.PredictionHandler.MaxBodyBytes)
+            {
+                await HealthAnalytics.Api.Prediction.Problems.TooLarge().ExecuteAsync(context);
+                return;
+            }
+
+            await next(context);
+        });
         return app;
     }
 }

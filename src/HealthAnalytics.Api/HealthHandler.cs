@@ -3,19 +3,19 @@ using Microsoft.AspNetCore.Http;
 
 namespace HealthAnalytics.Api;
 
-/// <summary><c>GET /api/health</c>: liveness plus the app version.</summary>
-public sealed class HealthHandler
+/// <summary><c>GET /api/health</c>: liveness, the app version and the champion version each model serves now.</summary>
+/// <param name="champions">Absent in hosts without the model area (tests of ingestion only).</param>
+public sealed class HealthHandler(HealthAnalytics.Modeling.Prediction.ChampionModels? champions = null)
 {
     private static readonly string Version =
         typeof(HealthHandler).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
 
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822", Justification = "Resolved from DI like every handler; the model registry's champions join here.")]
     public IResult Get() => Results.Json(
-        new HealthResponse("ok", Version, new Dictionary<string, string>(StringComparer.Ordinal)),
+        new HealthResponse("ok", Version, champions?.LoadedVersions ?? new Dictionary<string, string>(StringComparer.Ordinal)),
         ApiJson.Options);
 }
 
 /// <param name="Status">"ok" when the host serves requests.</param>
 /// <param name="Version">The app's informational version.</param>
-/// <param name="Models">Champion version per model name (filled by the model registry).</param>
+/// <param name="Models">Champion version per model name, as loaded for serving in this instance.</param>
 public sealed record HealthResponse(string Status, string Version, IReadOnlyDictionary<string, string> Models);

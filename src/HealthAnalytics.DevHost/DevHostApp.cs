@@ -20,6 +20,7 @@ public static class DevHostApp
             .AddHealthAnalyticsApi()
             .AddUploadPolling()
             .AddModelsApi(builder.Configuration)
+            .AddPrediction()
             .AddRetrainScheduler();
         configure?.Invoke(builder);
 
