@@ -1,5 +1,6 @@
 using HealthAnalytics.Bench;
 using HealthAnalytics.Bench.Ingest;
+using HealthAnalytics.Bench.Serve;
 using HealthAnalytics.Bench.Suites;
 using HealthAnalytics.Bench.Train;
 
@@ -50,7 +51,7 @@ IBenchSuite[] suites =
 [
     new IngestSuite(),
     new TrainSuite(),
-    new PendingSuite("serve", "serving has not landed yet"),
+    new ServeSuite(),
 ];
 
 var rc = 0;
