@@ -12,7 +12,7 @@ namespace HealthAnalytics.Domain.Tests.Synthetic;
 /// </summary>
 public sealed class CleanerCrossCheckTests
 {
-    public static TheoryData<string> Variants => ["default", "french-gzip", "glucose-mmol", "six-subgroups", "french-glucose-mmol"];
+    public static TheoryData<string> Variants => ["default", "french-gzip", "glucose-mmol", "six-subgroups", "french-glucose-mmol", "dirty-100k"];
 
     private static GeneratorOptions OptionsFor(string variant) => variant switch
     {
@@ -20,6 +20,8 @@ public sealed class CleanerCrossCheckTests
         "french-gzip" => new() { Rows = 5000, Seed = 12, Dirt = DirtRates.Typical, Dialect = CsvDialect.French, Gzip = true },
         "glucose-mmol" => new() { Rows = 5000, Seed = 13, Dirt = DirtRates.Typical, GlucoseInMmolHeader = true },
         "six-subgroups" => new() { Rows = 5000, Seed = 14, Dirt = DirtRates.Typical, Subgroups = 6 },
+        // The bar: a generated 100k-row dirty file, every count equal to the truth file.
+        "dirty-100k" => new() { Rows = 100_000, Seed = 16, Dirt = DirtRates.Typical },
         _ => new() { Rows = 5000, Seed = 15, Dirt = DirtRates.Typical, Dialect = CsvDialect.French, GlucoseInMmolHeader = true },
     };
 
