@@ -245,18 +245,7 @@ public sealed class ServeSuite : IBenchSuite
             sb.AppendLine();
         }
 
-        foreach (var (k, v) in r.Ratios)
-        {
-            sb.AppendLine(ic, $"- {k}: **{v:F2}**");
-        }
-
-        sb.AppendLine();
-        sb.AppendLine("| target | wanted | measured | met |");
-        sb.AppendLine("| --- | --- | --- | --- |");
-        foreach (var t in r.Targets)
-        {
-            sb.AppendLine(ic, $"| {t.Name} | {t.Target} | {t.Measured} | {(t.Met is null ? "n/a" : t.Met.Value ? "yes" : "**no**")} |");
-        }
+        ResultMarkdown.AppendRatiosAndTargets(sb, r.Ratios, r.Targets);
 
         return sb.ToString();
     }
