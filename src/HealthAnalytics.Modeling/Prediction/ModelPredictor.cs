@@ -60,19 +60,7 @@ public sealed class ModelPredictor
 
     public BinaryPrediction PredictBinary(IReadOnlyDictionary<string, object?> instance)
     {
-        var pool = _binary ?? throw new InvalidOperationException("Not a binary classification model.");
-        var row = new FeatureRow { Features = new float[Manifest.Featurizer.Width] };
-        Manifest.Featurizer.Transform(instance, row.Features);
-        var engine = pool.Get();
-        BinaryScore score;
-        try
-        {
-            score = engine.Predict(row);
-        }
-        finally
-        {
-            pool.Return(engine);
-        }
+        var score = Score(_binary ?? throw new InvalidOperationException("Not a binary classification model."), instance);
 
         var contributions = new List<FeatureContribution>();
         if (HasContributions && score.FeatureContributions.Length == _slotToFeature.Length)
@@ -90,21 +78,26 @@ public sealed class ModelPredictor
         return new BinaryPrediction(score.Probability, score.Probability >= Manifest.Threshold, contributions);
     }
 
-    public ClusterPrediction PredictSubgroup(IReadOnlyDictionary<string, object?> instance)
+    /// <summary>Featurizes one instance and scores it on an engine borrowed from the pool (engines are not thread-safe).</summary>
+    private TScore Score<TScore>(ObjectPool<PredictionEngine<FeatureRow, TScore>> pool, IReadOnlyDictionary<string, object?> instance)
+        where TScore : class, new()
     {
-        var pool = _cluster ?? throw new InvalidOperationException("Not a clustering model.");
         var row = new FeatureRow { Features = new float[Manifest.Featurizer.Width] };
         Manifest.Featurizer.Transform(instance, row.Features);
         var engine = pool.Get();
-        ClusterScore score;
         try
         {
-            score = engine.Predict(row);
+            return engine.Predict(row);
         }
         finally
         {
             pool.Return(engine);
         }
+    }
+
+    public ClusterPrediction PredictSubgroup(IReadOnlyDictionary<string, object?> instance)
+    {
+        var score = Score(_cluster ?? throw new InvalidOperationException("Not a clustering model."), instance);
 
         var subgroup = (int)score.ClusterId;
         var distance = Math.Sqrt(Math.Max(0, score.Distances[subgroup - 1]));
