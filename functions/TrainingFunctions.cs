@@ -11,16 +11,20 @@ namespace HealthAnalytics.Functions;
 
 /// <summary>
 /// Nightly retraining on <c>%RetrainSchedule%</c> (never RunOnStartup: a cold start must not retrain). The Functions
-/// runtime invokes a missed schedule once with IsPastDue; the per-model blob lease keeps two instances apart.
+/// runtime invokes a missed schedule once with IsPastDue; the run is keyed by the schedule occurrence the invocation
+/// belongs to (a run record created once per model and occurrence), so a repeated or late invocation trains nothing twice.
 /// </summary>
-public sealed partial class TrainingFunctions(TrainingService training, IOptions<TrainingOptions> options, ILogger<TrainingFunctions> log)
+public sealed partial class TrainingFunctions(TrainingService training, RetrainSchedule schedule, TimeProvider time, IOptions<TrainingOptions> options, ILogger<TrainingFunctions> log)
 {
     [Function("RetrainModels")]
     public async Task RetrainAsync([TimerTrigger("%RetrainSchedule%")] TimerInfo timer, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(timer);
         LogTimer(log, options.Value.ScheduleGroup, timer.IsPastDue);
-        await training.TrainScheduledAsync(options.Value.ScheduleGroup, cancellationToken);
+        if (schedule.OccurrenceAt(time.GetUtcNow()) is { } occurrence)
+        {
+            await training.TrainScheduledAsync(options.Value.ScheduleGroup, occurrence, cancellationToken);
+        }
     }
 
     [LoggerMessage(EventId = 3201, Level = LogLevel.Information, Message = "Retraining schedule group {ScheduleGroup} (past due: {PastDue})")]

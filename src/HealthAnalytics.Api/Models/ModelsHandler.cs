@@ -63,7 +63,7 @@ public sealed class ModelsHandler(ModelSpecCatalog specs, IModelRegistry registr
         {
             TrainingRunStatus.Busy => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Training in progress", detail: "Another instance is training this model; try again later."),
             TrainingRunStatus.NotFound => NotFound("Model not found", "No model spec has this name."),
-            _ => Results.Json(new RetrainResponse(spec.Name, StatusName(result.Status), result.Promoted, result.Reason, result.Version), Json),
+            _ => Results.Json(new RetrainResponse(spec.Name, TrainingService.StatusName(result.Status), result.Promoted, result.Reason, result.Version), Json),
         };
     }
 
@@ -102,8 +102,6 @@ public sealed class ModelsHandler(ModelSpecCatalog specs, IModelRegistry registr
         ModelTask.Clustering => "clustering",
         _ => "regression",
     };
-
-    private static string StatusName(TrainingRunStatus status) => JsonNamingPolicy.CamelCase.ConvertName(status.ToString());
 }
 
 public sealed record ModelSummary(string Name, string Task, string Dataset, string? Description, string ScheduleGroup, string? ChampionVersion, IReadOnlyDictionary<string, double>? Metrics);

@@ -23,6 +23,12 @@ public enum TrainingRunStatus
     Busy,
     NotFound,
     InsufficientData,
+
+    /// <summary>Scheduled run: another instance already claimed this schedule occurrence for this model.</summary>
+    AlreadyRun,
+
+    /// <summary>Scheduled run: training threw; the run record says so, the registry is left as the last complete step wrote it.</summary>
+    Failed,
 }
 
 /// <summary>Outcome of one training run; <see cref="Version"/> is the new version, or the existing one a skip refers to.</summary>
@@ -39,24 +45,57 @@ public sealed partial class TrainingService(
     IModelRegistry registry,
     IModelArtifactStore artifacts,
     ITrainingLock trainingLock,
+    ITrainingRunLedger runs,
     TimeProvider time,
     ILogger<TrainingService> log)
 {
+    /// <summary>Random id of this instance, recorded as the owner of the scheduled runs it claims.</summary>
+    public string InstanceId { get; } = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
+
     /// <summary>The version of this code, recorded in lineage.</summary>
     public static string CodeVersion { get; } =
         typeof(TrainingService).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
 
-    /// <summary>Trains every model of <paramref name="scheduleGroup"/> (clustering first: readmission metrics use its subgroups).</summary>
-    public async Task<IReadOnlyList<TrainingRunResult>> TrainScheduledAsync(string scheduleGroup, CancellationToken cancellationToken)
+    /// <summary>
+    /// The scheduled run of <paramref name="occurrence"/>: trains every model of <paramref name="scheduleGroup"/>
+    /// (clustering first: readmission metrics use its subgroups) whose run record for that occurrence this instance
+    /// claims first. However many instances wake for one occurrence, and however late, each model trains once.
+    /// A model that fails is recorded as failed and does not stop the others.
+    /// </summary>
+    public async Task<IReadOnlyList<TrainingRunResult>> TrainScheduledAsync(string scheduleGroup, DateTimeOffset occurrence, CancellationToken cancellationToken)
     {
         var results = new List<TrainingRunResult>();
         foreach (var spec in (await specs.ListAsync(cancellationToken)).Where(s => s.ScheduleGroup == scheduleGroup).OrderBy(s => s.Task == ModelTask.Clustering ? 0 : 1).ThenBy(s => s.Name, StringComparer.Ordinal))
         {
-            results.Add(await TrainAsync(spec.Name, cancellationToken));
+            if (!await runs.TryClaimAsync(spec.Name, occurrence, InstanceId, time.GetUtcNow(), cancellationToken))
+            {
+                LogAlreadyRun(log, spec.Name, occurrence);
+                results.Add(new TrainingRunResult(spec.Name, TrainingRunStatus.AlreadyRun, null, false, "Another instance ran this schedule occurrence."));
+                continue;
+            }
+
+            TrainingRunResult result;
+            try
+            {
+                result = await TrainAsync(spec.Name, cancellationToken);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Whatever was written stays consistent (artifacts before the version, the version before the
+                // pointer); the next occurrence trains again or promotes the stranded candidate.
+                LogRunFailed(log, spec.Name, occurrence, ex.GetType().Name);
+                result = new TrainingRunResult(spec.Name, TrainingRunStatus.Failed, null, false, "Training failed (" + ex.GetType().Name + ").");
+            }
+
+            await runs.FinishAsync(spec.Name, occurrence, StatusName(result.Status), result.Version?.Version, time.GetUtcNow(), cancellationToken);
+            results.Add(result);
         }
 
         return results;
     }
+
+    /// <summary>A status as the API and run records spell it (camelCase).</summary>
+    public static string StatusName(TrainingRunStatus status) => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(status.ToString());
 
     public async Task<TrainingRunResult> TrainAsync(string model, CancellationToken cancellationToken)
     {
@@ -80,6 +119,11 @@ public sealed partial class TrainingService(
         var versions = await registry.ListAsync(spec.Name, cancellationToken);
         if (versions.FirstOrDefault(v => v.Lineage.DataFingerprint == fingerprint) is { } same)
         {
+            if (same.Status == ModelStatus.Candidate && await RecoverCandidateAsync(same, cancellationToken) is { } recovered)
+            {
+                return recovered;
+            }
+
             LogSkipped(log, spec.Name, same.Version, uploads.Count);
             return new TrainingRunResult(spec.Name, TrainingRunStatus.Skipped, same, false, "No new data since version " + same.Version + ".");
         }
@@ -140,6 +184,27 @@ public sealed partial class TrainingService(
 
         LogTrained(log, spec.Name, versionId, table.RowCount, uploads.Count, score, promoted, clock.Elapsed.TotalSeconds);
         return new TrainingRunResult(spec.Name, TrainingRunStatus.Trained, version, promoted, decision);
+    }
+
+    /// <summary>
+    /// A version that passed its promotion rule but never became champion: the run stopped between registering it
+    /// and moving the pointer (crash), or lost a race. It is promoted now only if the champion is still the one it
+    /// was compared with, under the same ETag condition; otherwise it stays a candidate.
+    /// </summary>
+    private async Task<TrainingRunResult?> RecoverCandidateAsync(ModelVersion candidate, CancellationToken cancellationToken)
+    {
+        var champion = await registry.GetChampionAsync(candidate.Model, cancellationToken);
+        if (champion != candidate.ChampionVersion || await artifacts.ReadModelAsync(candidate.Model, candidate.Version, cancellationToken) is null)
+        {
+            return null;
+        }
+
+        var outcome = await registry.PromoteAsync(candidate.Model, candidate.Version, champion, cancellationToken);
+        LogRecovered(log, candidate.Model, candidate.Version, outcome);
+        return outcome == PromotionResult.Promoted
+            ? new TrainingRunResult(candidate.Model, TrainingRunStatus.Trained, candidate with { Status = ModelStatus.Champion }, true,
+                candidate.Decision + " Promoted by a later run: the run that trained it stopped before promotion.")
+            : null;
     }
 
     /// <summary>Manual promotion (rollback): makes an existing, non-rejected version the champion.</summary>
@@ -299,6 +364,15 @@ public sealed partial class TrainingService(
 
     [LoggerMessage(EventId = 3104, Level = LogLevel.Information, Message = "Trained {Model} version {Version} on {Rows} rows from {UploadCount} uploads: metric {Score}, promoted {Promoted}, {Seconds} s")]
     private static partial void LogTrained(ILogger logger, string model, string version, int rows, int uploadCount, double score, bool promoted, double seconds);
+
+    [LoggerMessage(EventId = 3106, Level = LogLevel.Information, Message = "Scheduled run of {Model} for {Occurrence:o} skipped: another instance claimed it")]
+    private static partial void LogAlreadyRun(ILogger logger, string model, DateTimeOffset occurrence);
+
+    [LoggerMessage(EventId = 3107, Level = LogLevel.Error, Message = "Scheduled run of {Model} for {Occurrence:o} failed: {ExceptionType}")]
+    private static partial void LogRunFailed(ILogger logger, string model, DateTimeOffset occurrence, string exceptionType);
+
+    [LoggerMessage(EventId = 3108, Level = LogLevel.Warning, Message = "Stranded candidate {Version} of {Model} promoted by a later run: {Result}")]
+    private static partial void LogRecovered(ILogger logger, string model, string version, PromotionResult result);
 
     [LoggerMessage(EventId = 3105, Level = LogLevel.Information, Message = "Manual promotion of {Model} version {Version}: {Result}")]
     private static partial void LogManualPromotion(ILogger logger, string model, string version, PromotionResult result);

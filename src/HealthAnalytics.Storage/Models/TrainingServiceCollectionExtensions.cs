@@ -50,7 +50,7 @@ public static class TrainingServiceCollectionExtensions
             .PostConfigure(o => o.RetrainSchedule = configuration["RetrainSchedule"] is { Length: > 0 } s ? s : o.RetrainSchedule)
             .ValidateDataAnnotations()
             .Validate(o => Directory.Exists(Path.Combine(o.ConfigDirectory, "models")), "Training:ConfigDirectory has no models/ folder.")
-            .Validate(o => o.RetrainSchedule.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length == 6, "RetrainSchedule must be a six-field NCRONTAB expression (seconds first).")
+            .Validate(o => RetrainSchedule.TryParse(o.RetrainSchedule, out _) is not null, "RetrainSchedule must be a valid six-field NCRONTAB expression (seconds first) whose occurrences are at least one minute apart.")
             .ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
@@ -63,6 +63,9 @@ public static class TrainingServiceCollectionExtensions
             sp.GetRequiredService<TableServiceClient>().GetTableClient(sp.GetRequiredService<IOptions<StorageOptions>>().Value.ModelsTable)));
         services.TryAddSingleton<IModelArtifactStore>(sp => new BlobModelArtifactStore(Container(sp, o => o.ModelsContainer)));
         services.TryAddSingleton<ITrainingLock>(sp => new BlobTrainingLock(Container(sp, o => o.ModelsContainer)));
+        services.TryAddSingleton<ITrainingRunLedger>(sp => new TableTrainingRunLedger(
+            sp.GetRequiredService<TableServiceClient>().GetTableClient(sp.GetRequiredService<IOptions<StorageOptions>>().Value.ModelsTable)));
+        services.TryAddSingleton(sp => RetrainSchedule.Parse(Options(sp).RetrainSchedule));
         services.TryAddSingleton<TrainingService>();
         services.TryAddSingleton(sp => new ChampionModels(
             sp.GetRequiredService<IModelRegistry>(), sp.GetRequiredService<IModelArtifactStore>(), sp.GetRequiredService<TimeProvider>(), Options(sp).ChampionRefresh));

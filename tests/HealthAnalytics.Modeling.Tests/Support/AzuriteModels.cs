@@ -25,7 +25,8 @@ internal sealed class AzuriteModels : IAsyncDisposable
         Overrides = new BlobModelSpecOverrides(Config);
         Schemas = new FileDatasetSchemaProvider(Repo.ConfigDirectory);
         Catalog = new ModelSpecCatalog(Repo.ConfigDirectory, Overrides, Schemas, NullLogger<ModelSpecCatalog>.Instance);
-        Training = new TrainingService(Catalog, Schemas, CuratedSource, Registry, Artifacts, Lock, TimeProvider.System, NullLogger<TrainingService>.Instance);
+        Runs = new TableTrainingRunLedger(Table);
+        Training = NewTraining(Registry);
     }
 
     public BlobServiceClient Blobs { get; }
@@ -40,7 +41,12 @@ internal sealed class AzuriteModels : IAsyncDisposable
     public BlobModelSpecOverrides Overrides { get; }
     public FileDatasetSchemaProvider Schemas { get; }
     public ModelSpecCatalog Catalog { get; }
+    public TableTrainingRunLedger Runs { get; }
     public TrainingService Training { get; }
+
+    /// <summary>Another training service (another "instance") over the same storage, with the registry given (e.g. a faulty decorator).</summary>
+    public TrainingService NewTraining(HealthAnalytics.Modeling.Registry.IModelRegistry registry)
+        => new(Catalog, Schemas, CuratedSource, registry, Artifacts, Lock, Runs, TimeProvider.System, NullLogger<TrainingService>.Instance);
 
     /// <summary>Fails (never skips) when Azurite is not configured: these tests prove the storage adapters.</summary>
     public static async Task<AzuriteModels> CreateAsync()
