@@ -53,14 +53,16 @@ public sealed class ChampionModels(IModelRegistry registry, IModelArtifactStore 
 
     /// <summary>
     /// Re-reads the champion pointer and loads the new champion when it changed. While one caller loads, others
-    /// keep getting the current champion instead of queueing (only the very first load of a model waits).
+    /// keep getting the current champion instead of queueing (only a load while no champion is loaded waits).
     /// </summary>
     public async Task<LoadedChampion?> RefreshAsync(string model, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(model);
         var gate = _gates.GetOrAdd(model, _ => new SemaphoreSlim(1, 1));
         _entries.TryGetValue(model, out var before);
-        if (before is not null)
+        // Only a loaded champion is worth answering with while another caller loads its successor; with none
+        // loaded yet, wait for that load rather than answer "no champion" while one is being loaded.
+        if (before?.Champion is not null)
         {
             if (!await gate.WaitAsync(0, cancellationToken))
             {
