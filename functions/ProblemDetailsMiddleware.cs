@@ -29,6 +29,12 @@ public sealed partial class ProblemDetailsMiddleware(ILogger<ProblemDetailsMiddl
         {
             await next(context);
         }
+        catch (BadHttpRequestException ex) when (context.GetHttpContext() is { Response.HasStarted: false })
+        {
+            // The request itself is malformed (e.g. its body is cut short): the client's 4xx, as on the dev host.
+            LogUnhandled(log, context.FunctionDefinition.Name, ex.GetType().Name);
+            await Results.Problem(statusCode: ex.StatusCode).ExecuteAsync(context.GetHttpContext()!);
+        }
         catch (Exception ex) when (context.GetHttpContext() is { Response.HasStarted: false })
         {
             LogUnhandled(log, context.FunctionDefinition.Name, ex.GetType().Name);

@@ -29,7 +29,12 @@ public static class EndpointRouteBuilderExtensions
     /// trace, no input echoed) and bare status codes such as an unknown route.</summary>
     public static IApplicationBuilder UseHealthAnalyticsProblemDetails(this IApplicationBuilder app)
     {
-        app.UseExceptionHandler();
+        // A request the server itself finds malformed (broken chunk framing, a body cut short) is the client's
+        // fault: its 4xx, not a 500. Everything else unhandled is a bare 500 problem.
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            StatusCodeSelector = ex => ex is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+        });
         app.UseStatusCodePages();
 
         // Bodies over the API's limit are refused before any handler runs (the predict handler also stops

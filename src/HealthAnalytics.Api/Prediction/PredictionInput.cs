@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using HealthAnalytics.Domain.Contracts;
 using HealthAnalytics.Domain.Ingestion;
 using HealthAnalytics.Modeling.Prediction;
@@ -17,7 +16,14 @@ public sealed partial class PredictionInput
 {
     private readonly Dictionary<string, Field> _fields;
 
-    private PredictionInput(Dictionary<string, Field> fields) => _fields = fields;
+    /// <summary>Names the API publishes anyway (the contract's columns): the only unknown names an error repeats.</summary>
+    private readonly HashSet<string> _contractNames;
+
+    private PredictionInput(Dictionary<string, Field> fields, HashSet<string> contractNames)
+    {
+        _fields = fields;
+        _contractNames = contractNames;
+    }
 
     /// <summary>Input feature names, in schema order.</summary>
     public IReadOnlyCollection<string> Fields => _fields.Keys;
@@ -36,7 +42,10 @@ public sealed partial class PredictionInput
             fields[feature.Name] = new Field(feature, new ColumnNormalizer(column, dialect, ',', today), topCode, Describe(column));
         }
 
-        return new PredictionInput(fields);
+        var contractNames = new HashSet<string>(StringComparer.Ordinal);
+        contractNames.UnionWith(contract?.Columns.Select(c => c.Name) ?? []);
+        contractNames.UnionWith(contract?.Derived.Select(d => d.Name) ?? []);
+        return new PredictionInput(fields, contractNames);
     }
 
     /// <summary>
@@ -46,6 +55,21 @@ public sealed partial class PredictionInput
     public Dictionary<string, object?> Read(JsonElement instance, string prefix, IDictionary<string, string[]> errors)
     {
         ArgumentNullException.ThrowIfNull(errors);
+        try
+        {
+            return ReadObject(instance, prefix, errors);
+        }
+        catch (InvalidOperationException)
+        {
+            // Valid JSON can escape a lone surrogate ("\ud800"), which no .NET string (name or value) can hold:
+            // the client's error, not a 500.
+            errors[prefix] = ["Names and strings must be valid Unicode (no lone surrogate escapes)."];
+            return [];
+        }
+    }
+
+    private Dictionary<string, object?> ReadObject(JsonElement instance, string prefix, IDictionary<string, string[]> errors)
+    {
         var values = new Dictionary<string, object?>(_fields.Count, StringComparer.Ordinal);
         if (instance.ValueKind != JsonValueKind.Object)
         {
@@ -57,9 +81,17 @@ public sealed partial class PredictionInput
         {
             if (!_fields.TryGetValue(property.Name, out var field))
             {
-                // The name is the client's input too: shown only when it looks like a field name.
-                var key = SafeName().IsMatch(property.Name) ? $"{prefix}.{property.Name}" : prefix;
-                errors[key] = ["Unknown field; see the model's input schema (GET /api/models/{name})."];
+                // The name is the client's input too (it could be anything, a patient's name included): an error
+                // repeats it only when it is a column of the dataset contract, a name the API publishes anyway.
+                if (_contractNames.Contains(property.Name))
+                {
+                    errors[$"{prefix}.{property.Name}"] = ["Not an input of this model; see the model's input schema (GET /api/models/{name})."];
+                }
+                else
+                {
+                    errors[prefix] = ["Unknown field (its name is not repeated); see the model's input schema (GET /api/models/{name})."];
+                }
+
                 continue;
             }
 
@@ -199,9 +231,6 @@ public sealed partial class PredictionInput
             _ => new ColumnSpec { Name = feature.Name, Type = ColumnType.Number, Unit = feature.Unit },
         };
     }
-
-    [GeneratedRegex("^[A-Za-z][A-Za-z0-9_]{0,63}$", RegexOptions.CultureInvariant)]
-    private static partial Regex SafeName();
 
     private sealed record Field(InputFeature Feature, ColumnNormalizer Normalizer, int? TopCode, string Expected);
 }

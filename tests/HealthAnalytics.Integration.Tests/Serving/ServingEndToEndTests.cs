@@ -97,7 +97,7 @@ public sealed class ServingEndToEndTests(ServingFixture fixture) : IClassFixture
     {
         const string body = """
             {"instances":[
-              {"age":70,"sex":"F","admission_type":"emergency","length_of_stay_days":4,"patient_name":"Jane Secretname"},
+              {"age":70,"sex":"F","admission_type":"emergency","length_of_stay_days":4,"first_name":"Jane Secretname"},
               {"age":"seventy-seven","sex":"F","admission_type":"emergency","length_of_stay_days":4},
               {"age":70,"sex":"F","admission_type":"emergency","length_of_stay_days":4,"hba1c":99.123},
               {"age":70,"admission_type":"emergency","length_of_stay_days":4},
@@ -109,7 +109,7 @@ public sealed class ServingEndToEndTests(ServingFixture fixture) : IClassFixture
 
         Assert.Equal(HttpStatusCode.BadRequest, status);
         var errors = problem.GetProperty("errors");
-        Assert.Contains("Unknown field", errors.GetProperty("instances[0].patient_name")[0].GetString(), StringComparison.Ordinal);
+        Assert.Contains("Not an input", errors.GetProperty("instances[0].first_name")[0].GetString(), StringComparison.Ordinal);
         Assert.True(errors.TryGetProperty("instances[1].age", out _));
         Assert.Contains("between 3 and 20", errors.GetProperty("instances[2].hba1c")[0].GetString(), StringComparison.Ordinal);
         Assert.Equal("Required.", errors.GetProperty("instances[3].sex")[0].GetString());
