@@ -62,7 +62,7 @@ public sealed class ScheduledTrainingTests
             }
         }
 
-        TestContext.Current.SendDiagnosticMessage(
+        TestContext.Current.TestOutputHelper?.WriteLine(
             $"3 hosts, {Ticks} ticks x {TrainingHosts.Models.Length} models: runs per owner {string.Join(", ", owners.Values)}; {clock.Elapsed.TotalSeconds:F1} s");
     }
 
