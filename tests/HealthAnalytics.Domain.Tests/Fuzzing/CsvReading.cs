@@ -34,6 +34,8 @@ internal static class CsvReading
             var parser = new CsvRecordParser(chosen, options, new RowBatch());
             var records = new List<string[]>();
             var lines = new List<long>();
+            // Sized to the input: a 1 MB buffer per read would make the fuzz loop a large-object-heap GC loop.
+            chunkBytes = Math.Max(1, Math.Min(chunkBytes, all.Length));
             var buffer = new byte[chunkBytes + 4];
             var carry = 0;
             var offset = 0;
