@@ -21,6 +21,7 @@ public sealed class ReaderFuzzTests
     {
         var iterations = FuzzSettings.Iterations(100_000);
         var count = 0L;
+        var bytes = 0L;
         var clock = Stopwatch.StartNew();
         Gen.Select(HostileCsv.Any, Gen.Int[1, 300]).Sample(
             (input, chunk) =>
@@ -51,13 +52,14 @@ public sealed class ReaderFuzzTests
                 var elapsed = Stopwatch.GetElapsedTime(started);
                 Assert.True(elapsed < PerInputLimit, $"took {elapsed.TotalSeconds:F1} s");
                 Interlocked.Increment(ref count);
+                Interlocked.Add(ref bytes, input.Bytes.Length);
             },
             seed: FuzzSettings.Seed,
             iter: FuzzSettings.Seconds > 0 ? -1 : iterations,
             time: FuzzSettings.Seconds,
             threads: Environment.ProcessorCount);
 
-        FuzzSettings.Summarize($"reader fuzz: {count} inputs in {clock.Elapsed.TotalSeconds:F1} s ({count / clock.Elapsed.TotalSeconds:F0} inputs/s), 0 failures, seed {FuzzSettings.Seed}");
+        FuzzSettings.Summarize($"reader fuzz: {count} inputs in {clock.Elapsed.TotalSeconds:F1} s ({count / clock.Elapsed.TotalSeconds:F0} inputs/s, {bytes / Math.Max(1, count)} bytes on average), 0 failures, seed {FuzzSettings.Seed}");
         Assert.True(FuzzSettings.Seconds > 0 || count >= iterations, $"only {count} of {iterations} inputs ran");
     }
 

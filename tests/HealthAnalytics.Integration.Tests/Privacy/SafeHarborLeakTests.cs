@@ -247,7 +247,7 @@ public sealed class SafeHarborLeakTests
         TestContext.Current.SendDiagnosticMessage(figures.ToString());
         if (Environment.GetEnvironmentVariable("HA_PRIVACY_SUMMARY") is { Length: > 0 } summary)
         {
-            await File.WriteAllTextAsync(summary, figures + "\n", Ct);
+            await File.AppendAllTextAsync(summary, figures + "\n", Ct);
         }
 
         leaks.AddRange(keyLeaks);
