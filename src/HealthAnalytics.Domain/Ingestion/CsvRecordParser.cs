@@ -8,15 +8,17 @@ namespace HealthAnalytics.Domain.Ingestion;
 /// </summary>
 internal sealed class RowBatch
 {
-    public byte[] Data = new byte[1 << 20];
+    // Small at first and grown by doubling (batches are recycled, so a large file grows each one once): a small
+    // upload then does not allocate ~1.6 MB of large-object-heap arrays it never fills.
+    public byte[] Data = new byte[1 << 14];
     public int DataLength;
-    public int[] FieldStart = new int[1 << 16];
-    public int[] FieldLength = new int[1 << 16];
+    public int[] FieldStart = new int[1 << 10];
+    public int[] FieldLength = new int[1 << 10];
     public int FieldTotal;
-    public int[] RecordFirstField = new int[4096];
-    public int[] RecordFieldCount = new int[4096];
-    public long[] RecordLine = new long[4096];
-    public bool[] RecordHasNul = new bool[4096];
+    public int[] RecordFirstField = new int[64];
+    public int[] RecordFieldCount = new int[64];
+    public long[] RecordLine = new long[64];
+    public bool[] RecordHasNul = new bool[64];
     public int RecordCount;
 
     public void Reset()

@@ -1,14 +1,11 @@
-using System.Collections.Concurrent;
-using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
-using DuckDB.NET.Data;
 using HealthAnalytics.Domain.Application;
 using HealthAnalytics.Synthetic;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace HealthAnalytics.Integration.Tests;
+namespace HealthAnalytics.Integration.Tests.Privacy;
 
 /// <summary>
 /// SPEC §6 end to end: the generator plants names, e-mails, phones, NIRs, addresses, exact birth dates,
@@ -35,7 +32,7 @@ public sealed class PrivacyLeakTests
         var curatedName = Assert.Single(await storage.CuratedBlobsAsync());
         var outputs = new Dictionary<string, string>
         {
-            ["curated parquet (DuckDB)"] = DumpParquet((await storage.Curated.GetBlobClient(curatedName).DownloadContentAsync(Ct)).Value.Content.ToArray()),
+            ["curated parquet (DuckDB)"] = LeakScan.DumpParquet((await storage.Curated.GetBlobClient(curatedName).DownloadContentAsync(Ct)).Value.Content.ToArray()),
             ["report json"] = (await storage.Reports.GetBlobClient($"encounters/{result.UploadId}.json").DownloadContentAsync(Ct)).Value.Content.ToString(),
             ["report html"] = (await storage.Reports.GetBlobClient($"encounters/{result.UploadId}.html").DownloadContentAsync(Ct)).Value.Content.ToString(),
             ["ledger"] = string.Join("\n", (await storage.LedgerEntitiesAsync()).SelectMany(e => e.Select(p => $"{p.Key}={p.Value}"))),
@@ -75,59 +72,5 @@ public sealed class PrivacyLeakTests
         Add("birth date", pii.BirthDates);
         Add("postal code", pii.PostalCodes);
         return all.Distinct().ToList();
-    }
-
-    private static string DumpParquet(byte[] parquet)
-    {
-        var path = Path.Combine(Path.GetTempPath(), "ha-leak-" + Guid.NewGuid().ToString("N") + ".parquet");
-        File.WriteAllBytes(path, parquet);
-        try
-        {
-            using var connection = new DuckDBConnection("DataSource=:memory:");
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = $"SELECT * FROM read_parquet('{path}')";
-            using var reader = command.ExecuteReader();
-            var text = new StringBuilder();
-            while (reader.Read())
-            {
-                for (int i = 0; i < reader.FieldCount; i++)
-                {
-                    text.Append(reader.IsDBNull(i) ? string.Empty : Convert.ToString(reader.GetValue(i), CultureInfo.InvariantCulture)).Append('|');
-                }
-
-                text.Append('\n');
-            }
-
-            return text.ToString();
-        }
-        finally
-        {
-            File.Delete(path);
-        }
-    }
-
-    private sealed class CapturingLoggerProvider : ILoggerProvider
-    {
-        private readonly ConcurrentQueue<string> lines = new();
-
-        public ConcurrentQueue<string> Lines => lines;
-
-        public ILogger CreateLogger(string categoryName) => new Capture(lines, categoryName);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Capture(ConcurrentQueue<string> lines, string category) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-                => lines.Enqueue($"{category} {logLevel} {formatter(state, exception)} {exception}");
-        }
     }
 }
