@@ -1,4 +1,5 @@
 using HealthAnalytics.Api;
+using Microsoft.Extensions.Logging;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -8,6 +9,11 @@ public static class ApiServiceCollectionExtensions
     public static IServiceCollection AddHealthAnalyticsApi(this IServiceCollection services)
     {
         services.AddProblemDetails();
+
+        // ASP.NET Core's hosting logger opens a scope holding the request path and logs "Request starting
+        // {path}". A client may type an identifier into a route value (/api/models/{MRN}/predict), and any sink
+        // that renders scopes would then store it. Switching the category off also stops the scope being opened.
+        services.Configure<LoggerFilterOptions>(filters => filters.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None));
         services.AddSingleton<HealthHandler>();
         services.AddSingleton<UploadsHandler>();
         return services;

@@ -108,10 +108,12 @@ public static class LeakScan
         return Encoding.UTF8.GetString(bytes);
     }
 
-    /// <summary>Whole-token occurrence: a 5-digit postal code may occur by chance inside a hex pseudonym or a number.</summary>
+    /// <summary>Whole-token occurrence: a 5-digit postal code may occur by chance inside a hex pseudonym, a number,
+    /// the decimals of a logged duration ("384.75011 ms") or the loopback port of Azurite or the dev host
+    /// ("127.0.0.1:21000"), none of which is the value.</summary>
     public static bool Contains(string text, string value) =>
         text.Contains(value, StringComparison.Ordinal) &&
-        Regex.IsMatch(text, $"(?<![0-9A-Za-z]){Regex.Escape(value)}(?![0-9A-Za-z])", RegexOptions.None, TimeSpan.FromSeconds(10));
+        Regex.IsMatch(text, $"(?<![0-9A-Za-z])(?<![0-9]\\.)(?<!127\\.0\\.0\\.1:){Regex.Escape(value)}(?![0-9A-Za-z])", RegexOptions.None, TimeSpan.FromSeconds(10));
 
     /// <summary>Also as JSON writes it (System.Text.Json escapes non-ASCII, quotes, '+', '&lt;', ...).</summary>
     public static IEnumerable<string> Forms(string value)
