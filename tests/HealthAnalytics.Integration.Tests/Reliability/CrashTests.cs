@@ -110,7 +110,6 @@ public sealed class CrashTests
     {
         await using var storage = new TestStorage();
         var (content, truth) = Csv.Generate(Rows, seed: 78, dirty: true);
-        await storage.UploadAsync("hospital-a/encounters/orphan.csv", content);
         var timeout = new Dictionary<string, string?> { ["Ingestion:ClaimTimeout"] = "00:00:02" };
 
         // A first host claims the upload and dies mid-parse: its entry stays `processing` with a live claim.
@@ -118,6 +117,7 @@ public sealed class CrashTests
         plan.Arm(Checkpoint.MidParse, CrashMode.HostDeath);
         await using (var dead = await StartAsync(storage, s => s.With<IUploadCleaner>((inner, _) => new CrashingCleaner(inner, plan)), settings: timeout))
         {
+            await storage.UploadAsync("hospital-a/encounters/orphan.csv", content);
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => dead.GetRequiredService<IngestionService>().IngestAsync("hospital-a/encounters/orphan.csv", plan.Host.Token));
         }
 

@@ -19,12 +19,15 @@ public sealed class DuplicateDeliveryTests
         await using var services = await StartAsync(storage, s => cleaner = CountingCleaner.Register(s));
         var ingestion = services.GetRequiredService<IngestionService>();
         var expected = new Dictionary<string, long>(StringComparer.Ordinal);
+        var uploads = new List<(string Name, byte[] Content)>();
         for (var f = 0; f < files; f++)
         {
-            var (content, truth) = Csv.Generate(Rows, seed: 20_000 + f, dirty: true);
-            await storage.UploadAsync($"hospital-{f % 5}/encounters/dup-{f}.csv", content);
+            var (content, truth) = Csv.Generate(Rows, seed: 20000 + f, dirty: true);
+            uploads.Add(($"hospital-{f % 5}/encounters/dup-{f}.csv", content));
             expected[UploadNaming.UploadId($"hospital-{f % 5}", "encounters", Sha256(content))] = truth.Rows.Written;
         }
+
+        await UploadAllAsync(storage, uploads);
 
         // Every delivery of every file at once (files x 10 tasks), as a burst of duplicate Event Grid events would.
         var stopwatch = Stopwatch.StartNew();
@@ -41,12 +44,8 @@ public sealed class DuplicateDeliveryTests
         Assert.Equal(files, ledger.Count);
         Assert.Equal(files, (await AllBlobsAsync(storage.Curated)).Count);
         Assert.Equal(2 * files, (await AllBlobsAsync(storage.Reports)).Count);
-        long rows = 0;
-        foreach (var entity in ledger)
-        {
-            Assert.Equal(1, entity.GetInt32("Attempts"));
-            rows += await AssertCuratedOnceAsync(storage, entity, expected[entity.RowKey]);
-        }
+        Assert.All(ledger, e => Assert.Equal(1, e.GetInt32("Attempts")));
+        var rows = await AssertAllCuratedOnceAsync(storage, ledger, expected);
 
         Assert.Equal(expected.Values.Sum(), rows);
         Figure($"item 2 duplicate delivery: {files} files x {deliveries} concurrent deliveries in {stopwatch.ElapsedMilliseconds} ms: {processed} processed, {results.Count(r => r.Disposition == IngestionDisposition.InProgress)} in progress, {results.Count(r => r.Disposition == IngestionDisposition.AlreadyProcessed)} already processed; {files} curated blobs, {files} reports, {files} ledger entries, {cleaner().Calls} cleanings; rows lost 0, duplicates 0");

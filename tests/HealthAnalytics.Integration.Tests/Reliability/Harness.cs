@@ -55,13 +55,15 @@ public static class Harness
         return provider;
     }
 
-    /// <summary>Delivers the event like a host that retries on exceptions, until a final status or
-    /// <paramref name="maxDeliveries"/>. Returns the last result and how many deliveries threw.</summary>
-    public static async Task<(IngestionResult? Result, int Thrown)> DeliverUntilSettledAsync(IngestionService ingestion, string blobName, int maxDeliveries = 10)
+    /// <summary>Delivers the event like a host that retries: after an exception (at most
+    /// <paramref name="maxFailures"/> times), or after <see cref="IngestionDisposition.InProgress"/> (another run's claim,
+    /// perhaps a dead one, within 30 s), until a final status. Returns the last result and how many deliveries threw.</summary>
+    public static async Task<(IngestionResult? Result, int Thrown)> DeliverUntilSettledAsync(IngestionService ingestion, string blobName, int maxFailures = 10, Action<Exception>? onThrown = null)
     {
         var thrown = 0;
         IngestionResult? result = null;
-        for (var i = 0; i < maxDeliveries; i++)
+        var deadline = System.Diagnostics.Stopwatch.StartNew();
+        while (thrown < maxFailures && deadline.Elapsed < TimeSpan.FromSeconds(30))
         {
             try
             {
@@ -70,9 +72,12 @@ public static class Harness
                 {
                     return (result, thrown);
                 }
+
+                await Task.Delay(100, Ct);
             }
-            catch (Exception) when (!Ct.IsCancellationRequested)
+            catch (Exception e) when (!Ct.IsCancellationRequested)
             {
+                onThrown?.Invoke(e);
                 thrown++;
             }
         }
@@ -143,6 +148,63 @@ public static class Harness
         Assert.True((await storage.Reports.GetBlobClient(entity.GetString("HtmlReportPath")).ExistsAsync(Ct)).Value);
         return rows;
     }
+
+    /// <summary>
+    /// <see cref="AssertCuratedOnceAsync"/> for many uploads at once: the ledger checks per entry, the Parquet files
+    /// counted by one DuckDB query over all of them (one query instead of one engine per file keeps the suite fast).
+    /// <paramref name="expected"/> maps upload id to output rows. Returns the rows read back.
+    /// </summary>
+    public static async Task<long> AssertAllCuratedOnceAsync(TestStorage storage, IReadOnlyList<TableEntity> ledger, IReadOnlyDictionary<string, long> expected)
+    {
+        Assert.Equal(expected.Count, ledger.Count);
+        var folder = Directory.CreateTempSubdirectory("ha-test-");
+        try
+        {
+            await Parallel.ForEachAsync(ledger, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = Ct }, async (entity, ct) =>
+            {
+                Assert.Equal("curated", entity.GetString("Status"));
+                Assert.Null(entity.GetDateTimeOffset("ClaimedUntil"));
+                var bytes = (await storage.Curated.GetBlobClient(entity.GetString("CuratedPath")).DownloadContentAsync(ct)).Value.Content.ToArray();
+                Assert.Equal(Sha256(bytes), entity.GetString("CuratedSha256"));
+                await File.WriteAllBytesAsync(Path.Combine(folder.FullName, entity.RowKey + ".parquet"), bytes, ct);
+                using var report = JsonDocument.Parse((await storage.Reports.GetBlobClient(entity.GetString("ReportPath")).DownloadContentAsync(ct)).Value.Content.ToString());
+                Assert.Equal("curated", report.RootElement.GetProperty("outcome").GetString());
+                Assert.Equal(entity.GetInt64("RowsRead"), report.RootElement.GetProperty("rows").GetProperty("read").GetInt64());
+                Assert.Equal(entity.GetInt64("RowsWritten"), report.RootElement.GetProperty("rows").GetProperty("written").GetInt64());
+                Assert.True((await storage.Reports.GetBlobClient(entity.GetString("HtmlReportPath")).ExistsAsync(ct)).Value);
+            });
+
+            using var connection = new DuckDBConnection("DataSource=:memory:");
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT filename, count(*), count(DISTINCT encounter_id) FROM read_parquet('{folder.FullName}/*.parquet', filename = true) GROUP BY filename";
+            using var reader = command.ExecuteReader();
+            long total = 0;
+            var seen = 0;
+            while (reader.Read())
+            {
+                var uploadId = Path.GetFileNameWithoutExtension(reader.GetString(0));
+                var rows = Convert.ToInt64(reader.GetValue(1), CultureInfo.InvariantCulture);
+                Assert.Equal(expected[uploadId], rows);
+                Assert.Equal(rows, Convert.ToInt64(reader.GetValue(2), CultureInfo.InvariantCulture));
+                Assert.Equal(rows, ledger.Single(e => e.RowKey == uploadId).GetInt64("RowsWritten"));
+                total += rows;
+                seen++;
+            }
+
+            // A file with 0 rows has no group: count those as read back with 0 rows.
+            Assert.Equal(expected.Count(kv => kv.Value > 0), seen);
+            return total;
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>Uploads many files at once (set-up only).</summary>
+    public static Task UploadAllAsync(TestStorage storage, IEnumerable<(string Name, byte[] Content)> files)
+        => Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = Ct }, async (file, _) => await storage.UploadAsync(file.Name, file.Content));
 
     /// <summary>Writes one measured figure to the test output and, under <c>./dev soak</c>, to the figures file.</summary>
     public static void Figure(string line)
