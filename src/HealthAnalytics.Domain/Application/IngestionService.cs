@@ -13,7 +13,9 @@ namespace HealthAnalytics.Domain.Application;
 /// The flow of one upload (docs/ingestion.md "Flow of one upload"), shared by the blob trigger and the dev
 /// host's poller. Idempotent on (partner, dataset, content hash). Bad data ends in a <c>rejected</c> report;
 /// an unexpected exception is rethrown so the host retries, until <see cref="IngestionRunOptions.MaxAttempts"/>
-/// attempts are recorded and the upload ends as <c>failed</c>.
+/// attempts are recorded and the upload ends as <c>failed</c> with a failure report. One run at a time holds an
+/// upload through its ledger claim (docs/reliability.md): a concurrent delivery returns
+/// <see cref="IngestionDisposition.InProgress"/>, and a dead host's claim is taken over once it expires.
 /// </summary>
 public sealed partial class IngestionService(
     IUploadSource uploads,
