@@ -18,7 +18,8 @@ public sealed class UploadPollingOptions
 /// <summary>
 /// Stands in for Event Grid (Azurite has none): lists the uploads container and feeds each new blob version
 /// (name + ETag) to the same <see cref="IngestionService"/> as the blob trigger. A failed event is retried on
-/// later ticks up to <see cref="IngestionRunOptions.MaxAttempts"/>, like the Functions host's redelivery.
+/// later ticks up to <see cref="IngestionRunOptions.MaxAttempts"/>, like the Functions host's redelivery; an event
+/// whose upload another run holds is asked again on later ticks until that claim ends or expires.
 /// </summary>
 public sealed partial class UploadPoller(
     IUploadSource uploads,
@@ -63,7 +64,14 @@ public sealed partial class UploadPoller(
             var key = (blob.Name, blob.ETag);
             try
             {
-                await ingestion.IngestAsync(blob.Name, cancellationToken);
+                var result = await ingestion.IngestAsync(blob.Name, cancellationToken);
+                if (result.Disposition == IngestionDisposition.InProgress)
+                {
+                    // Held by another run: maybe a host that died mid-run. Ask again on later ticks; once its claim
+                    // expires (Ingestion:ClaimTimeout) this poller takes the upload over.
+                    continue;
+                }
+
                 done.Add(key);
                 failures.Remove(key);
             }

@@ -33,11 +33,83 @@ public sealed class BlobUploadSource(BlobContainerClient container) : IUploadSou
             var response = await container.GetBlobClient(name).DownloadStreamingAsync(
                 new BlobDownloadOptions { Conditions = new BlobRequestConditions { IfMatch = new ETag(eTag) } },
                 cancellationToken);
-            return response.Value.Content;
+            return new PinnedReadStream(response.Value.Content);
         }
         catch (RequestFailedException e) when (e.Status is 404 or 412)
         {
             throw new UploadChangedException("The upload was replaced or deleted.", e);
+        }
+    }
+
+    /// <summary>
+    /// The download stream, with a resumed read's 412/404 (the SDK re-requests the rest after a network fault,
+    /// still pinned to the ETag, and the blob was replaced or deleted meanwhile) reported as
+    /// <see cref="UploadChangedException"/> like a failed open: the run stops instead of failing with a storage error.
+    /// </summary>
+    private sealed class PinnedReadStream(Stream inner) : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            try
+            {
+                return inner.Read(buffer, offset, count);
+            }
+            catch (RequestFailedException e) when (e.Status is 404 or 412)
+            {
+                throw new UploadChangedException("The upload was replaced or deleted while being read.", e);
+            }
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                return await inner.ReadAsync(buffer, cancellationToken);
+            }
+            catch (RequestFailedException e) when (e.Status is 404 or 412)
+            {
+                throw new UploadChangedException("The upload was replaced or deleted while being read.", e);
+            }
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+            => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+
+        public override async ValueTask DisposeAsync()
+        {
+            await inner.DisposeAsync();
+            await base.DisposeAsync();
         }
     }
 

@@ -20,7 +20,12 @@ public static class StorageServiceCollectionExtensions
     /// <c>blobServiceUri</c>, <c>queueServiceUri</c>, <c>tableServiceUri</c>, <c>credential=managedidentity</c>,
     /// <c>clientId</c> (the same keys the Functions blob trigger reads, so one setting serves both).
     /// </summary>
-    public static IServiceCollection AddHealthAnalyticsStorage(this IServiceCollection services, IConfiguration configuration)
+    /// <param name="services">The service collection.</param>
+    /// <param name="configuration">Holds <c>DataStorage</c>.</param>
+    /// <param name="configureClients">Optional: applied to the options of every storage client (Blob, Table,
+    /// Queue) before it is built, e.g. to add an <see cref="Azure.Core.Pipeline.HttpPipelinePolicy"/> or change
+    /// <see cref="ClientOptions.Retry"/>. Production passes nothing and keeps the SDK's defaults.</param>
+    public static IServiceCollection AddHealthAnalyticsStorage(this IServiceCollection services, IConfiguration configuration, Action<ClientOptions>? configureClients = null)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var connection = configuration.GetSection(StorageOptions.ConnectionSectionName);
@@ -41,6 +46,10 @@ public static class StorageServiceCollectionExtensions
             clients.AddClient<QueueServiceClient, QueueClientOptions>((o, _, sp) => ConnectionString(connection) is { } cs
                 ? new QueueServiceClient(cs, o)
                 : new QueueServiceClient(ServiceUri(connection, "queue"), Credential(connection, sp), o));
+            if (configureClients is not null)
+            {
+                clients.ConfigureDefaults(configureClients);
+            }
         });
 
         services.AddSingleton<IUploadSource>(sp => new BlobUploadSource(Container(sp, o => o.UploadsContainer)));

@@ -11,6 +11,10 @@ namespace HealthAnalytics.Storage;
 /// </summary>
 public sealed class TableUploadLedger(TableClient table) : IUploadLedger
 {
+    // Bound on the read-decide-write rounds of one claim or completion; each lost round means another writer
+    // made progress, so a handful is plenty, and the bound keeps a pathological race from spinning.
+    private const int MaxClaimRounds = 8;
+
     public async Task<UploadLedgerEntry?> GetAsync(string dataset, string uploadId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(dataset);
@@ -33,44 +37,102 @@ public sealed class TableUploadLedger(TableClient table) : IUploadLedger
     public async Task<LedgerClaim> ClaimAsync(UploadLedgerEntry entry, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entry);
+        ArgumentException.ThrowIfNullOrEmpty(entry.ClaimToken);
         var partitionKey = UploadNaming.SafeSegment(entry.Dataset);
-        var found = await table.GetEntityIfExistsAsync<TableEntity>(partitionKey, entry.UploadId, cancellationToken: cancellationToken);
-        if (!found.HasValue)
+
+        // A few rounds: each lost race re-reads the entry and decides again (final, held, or claimable).
+        for (var round = 0; ; round++)
         {
-            var created = entry with { Status = UploadStatus.Processing, Attempts = 1 };
-            try
+            var found = await table.GetEntityIfExistsAsync<TableEntity>(partitionKey, entry.UploadId, cancellationToken: cancellationToken);
+            if (!found.HasValue)
             {
-                await table.AddEntityAsync(ToEntity(created), cancellationToken);
-                return new LedgerClaim(created, AlreadyFinal: false);
-            }
-            catch (RequestFailedException e) when (e.Status == 409)
-            {
-                // A concurrent delivery created it first; fall through to claim the existing entry.
-                found = await table.GetEntityIfExistsAsync<TableEntity>(partitionKey, entry.UploadId, cancellationToken: cancellationToken);
-                if (!found.HasValue)
+                var created = entry with { Status = UploadStatus.Processing, Attempts = 1 };
+                try
                 {
-                    throw;
+                    await table.AddEntityAsync(ToEntity(created), cancellationToken);
+                    return new LedgerClaim(created, AlreadyFinal: false);
+                }
+                catch (RequestFailedException e) when (e.Status == 409 && round < MaxClaimRounds)
+                {
+                    // Another delivery created it first, or our own create succeeded and its response was lost
+                    // (the retried request then sees 409): the next round reads who holds it.
+                    continue;
                 }
             }
+
+            var current = ToEntry(found.Value!);
+            if (current.ClaimToken == entry.ClaimToken)
+            {
+                // Our own earlier write, whose response was lost and retried.
+                return new LedgerClaim(current, AlreadyFinal: IsFinal(current.Status));
+            }
+
+            if (IsFinal(current.Status))
+            {
+                return new LedgerClaim(current, AlreadyFinal: true);
+            }
+
+            if (current.ClaimedUntil is { } until && until > entry.UpdatedAt)
+            {
+                return new LedgerClaim(current, AlreadyFinal: false, HeldByAnother: true);
+            }
+
+            var claimed = current with
+            {
+                Status = UploadStatus.Processing,
+                Attempts = current.Attempts + 1,
+                ClaimToken = entry.ClaimToken,
+                ClaimedUntil = entry.ClaimedUntil,
+                UpdatedAt = entry.UpdatedAt,
+            };
+            try
+            {
+                // If-Match on the read ETag: of two racing claims exactly one wins; the other re-reads and sees it held.
+                await table.UpdateEntityAsync(ToEntity(claimed), found.Value!.ETag, TableUpdateMode.Replace, cancellationToken);
+                return new LedgerClaim(claimed, AlreadyFinal: false);
+            }
+            catch (RequestFailedException e) when (e.Status == 412 && round < MaxClaimRounds)
+            {
+            }
         }
-
-        var current = ToEntry(found.Value!);
-        if (current.Status is UploadStatus.Curated or UploadStatus.Rejected)
-        {
-            return new LedgerClaim(current, AlreadyFinal: true);
-        }
-
-        var claimed = current with { Status = UploadStatus.Processing, Attempts = current.Attempts + 1, UpdatedAt = entry.UpdatedAt };
-
-        // If-Match on the read ETag: two racing claims cannot both count the same attempt.
-        await table.UpdateEntityAsync(ToEntity(claimed), found.Value!.ETag, TableUpdateMode.Replace, cancellationToken);
-        return new LedgerClaim(claimed, AlreadyFinal: false);
     }
 
-    public async Task CompleteAsync(UploadLedgerEntry entry, CancellationToken cancellationToken)
+    public async Task<bool> CompleteAsync(UploadLedgerEntry entry, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        await table.UpsertEntityAsync(ToEntity(entry), TableUpdateMode.Replace, cancellationToken);
+        ArgumentException.ThrowIfNullOrEmpty(entry.ClaimToken);
+        var partitionKey = UploadNaming.SafeSegment(entry.Dataset);
+        for (var round = 0; ; round++)
+        {
+            var found = await table.GetEntityIfExistsAsync<TableEntity>(partitionKey, entry.UploadId, cancellationToken: cancellationToken);
+            if (!found.HasValue)
+            {
+                return false;
+            }
+
+            var current = ToEntry(found.Value!);
+            if (current.ClaimToken != entry.ClaimToken)
+            {
+                // Our claim expired and another run took the upload over: that run owns the outcome now.
+                return false;
+            }
+
+            if (IsFinal(current.Status))
+            {
+                // Ours, already final: a retried write whose first response was lost, or a repeated call.
+                return current.Status == entry.Status;
+            }
+
+            try
+            {
+                await table.UpdateEntityAsync(ToEntity(entry), found.Value!.ETag, TableUpdateMode.Replace, cancellationToken);
+                return true;
+            }
+            catch (RequestFailedException e) when (e.Status == 412 && round < MaxClaimRounds)
+            {
+                // Changed under us (our own lost-response write, or a takeover): the next round reads who won.
+            }
+        }
     }
 
     public async Task<IReadOnlyList<UploadLedgerEntry>> QueryAsync(string? dataset, string? partner, UploadStatus? status, int top, CancellationToken cancellationToken)
@@ -113,6 +175,8 @@ public sealed class TableUploadLedger(TableClient table) : IUploadLedger
         _ => throw new ArgumentOutOfRangeException(nameof(status)),
     };
 
+    private static bool IsFinal(UploadStatus status) => status is UploadStatus.Curated or UploadStatus.Rejected or UploadStatus.Failed;
+
     private static UploadStatus ParseStatus(string? text) => text switch
     {
         "curated" => UploadStatus.Curated,
@@ -136,6 +200,8 @@ public sealed class TableUploadLedger(TableClient table) : IUploadLedger
         ["RejectionRule"] = e.RejectionRule,
         ["FailureReason"] = e.FailureReason,
         ["Attempts"] = e.Attempts,
+        ["ClaimToken"] = e.ClaimToken,
+        ["ClaimedUntil"] = e.ClaimedUntil,
         ["RowsRead"] = e.RowsRead,
         ["RowsWritten"] = e.RowsWritten,
         ["RowsQuarantined"] = e.RowsQuarantined,
@@ -162,6 +228,8 @@ public sealed class TableUploadLedger(TableClient table) : IUploadLedger
         RejectionRule = t.GetString("RejectionRule"),
         FailureReason = t.GetString("FailureReason"),
         Attempts = t.GetInt32("Attempts") ?? 0,
+        ClaimToken = t.GetString("ClaimToken"),
+        ClaimedUntil = t.GetDateTimeOffset("ClaimedUntil"),
         RowsRead = t.GetInt64("RowsRead") ?? 0,
         RowsWritten = t.GetInt64("RowsWritten") ?? 0,
         RowsQuarantined = t.GetInt64("RowsQuarantined") ?? 0,

@@ -17,6 +17,7 @@ public static class IngestionOrchestrationServiceCollectionExtensions
         services.AddOptions<IngestionRunOptions>()
             .BindConfiguration(IngestionRunOptions.SectionName)
             .Validate(o => o.MaxAttempts is >= 1 and <= 100, "Ingestion:MaxAttempts must be between 1 and 100.")
+            .Validate(o => o.ClaimTimeout >= TimeSpan.FromSeconds(1) && o.ClaimTimeout <= TimeSpan.FromDays(1), "Ingestion:ClaimTimeout must be between 1 second and 1 day.")
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IReportRenderer, QualityReportRenderer>();

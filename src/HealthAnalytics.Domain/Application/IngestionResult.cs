@@ -19,6 +19,10 @@ public enum IngestionDisposition
     /// <summary>Nothing to do: the name is not <c>{partner}/{dataset}/{file}</c>, or the blob is gone or was replaced.</summary>
     Ignored,
 
-    /// <summary>Every attempt failed; the ledger says <c>failed</c> with a reason.</summary>
+    /// <summary>Every attempt failed; the ledger says <c>failed</c> with a reason and a failure report.</summary>
     Failed,
+
+    /// <summary>Another run holds the upload (a concurrent delivery), or took it over from this one: this event
+    /// did nothing. The dev-host poller retries it later; the blob trigger leaves it to the holder.</summary>
+    InProgress,
 }

@@ -13,7 +13,9 @@ namespace HealthAnalytics.Domain.Application;
 /// The flow of one upload (docs/ingestion.md "Flow of one upload"), shared by the blob trigger and the dev
 /// host's poller. Idempotent on (partner, dataset, content hash). Bad data ends in a <c>rejected</c> report;
 /// an unexpected exception is rethrown so the host retries, until <see cref="IngestionRunOptions.MaxAttempts"/>
-/// attempts are recorded and the upload ends as <c>failed</c>.
+/// attempts are recorded and the upload ends as <c>failed</c> with a failure report. One run at a time holds an
+/// upload through its ledger claim (docs/reliability.md): a concurrent delivery returns
+/// <see cref="IngestionDisposition.InProgress"/>, and a dead host's claim is taken over once it expires.
 /// </summary>
 public sealed partial class IngestionService(
     IUploadSource uploads,
@@ -28,6 +30,9 @@ public sealed partial class IngestionService(
     TimeProvider time,
     ILogger<IngestionService> log)
 {
+    /// <summary>Rule of the failure report of an upload that ran out of attempts.</summary>
+    public const string FailedRule = "ingestion-failed";
+
     private const int CopyBufferBytes = 1 << 20;
 
     /// <summary>Processes the upload named <paramref name="blobName"/> in the uploads container.</summary>
@@ -81,25 +86,29 @@ public sealed partial class IngestionService(
 
             var uploadId = UploadNaming.UploadId(name.Partner, name.Dataset, contentSha256);
             var claim = await ledger.ClaimAsync(NewEntry(name, properties, uploadId, contentSha256), cancellationToken);
-            if (claim.AlreadyFinal)
+            if (NotOurs(claim) is { } skipped)
             {
-                LogAlreadyProcessed(log, uploadId, claim.Entry.Status);
-                return new IngestionResult(IngestionDisposition.AlreadyProcessed, uploadId, claim.Entry.Status);
+                return skipped;
             }
 
+            var request = new UploadRequest(uploadId, name.Partner, name.Dataset, name.FileName, contentSha256, contract);
             try
             {
                 input.Position = 0;
                 await using var parquet = OpenTemp(parquetPath);
-                var request = new UploadRequest(uploadId, name.Partner, name.Dataset, name.FileName, contentSha256, contract);
                 var report = await cleaner.CleanAsync(request, input, parquet, cancellationToken);
                 var entry = await CommitAsync(claim.Entry, report, parquet, cancellationToken);
+                if (entry is null)
+                {
+                    return await ClaimLostAsync(claim.Entry);
+                }
+
                 LogCompleted(log, uploadId, entry.Status, entry.RowsRead, entry.RowsWritten, entry.RowsQuarantined, stopwatch.ElapsedMilliseconds);
                 return new IngestionResult(IngestionDisposition.Processed, uploadId, entry.Status);
             }
             catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
             {
-                return await RecordFailureAsync(claim.Entry, ex);
+                return await RecordFailureAsync(claim.Entry, request, ex);
             }
         }
         finally
@@ -109,7 +118,37 @@ public sealed partial class IngestionService(
         }
     }
 
-    private async Task<UploadLedgerEntry> CommitAsync(UploadLedgerEntry claimed, QualityReport report, FileStream parquet, CancellationToken cancellationToken)
+    /// <summary>The ledger refused a write: the claim is no longer ours. Reports what the ledger holds now.</summary>
+    private async Task<IngestionResult> ClaimLostAsync(UploadLedgerEntry entry)
+    {
+        LogClaimLost(log, entry.UploadId);
+        var current = await ledger.GetAsync(entry.Dataset, entry.UploadId, CancellationToken.None);
+        return current is { Status: not UploadStatus.Processing }
+            ? new IngestionResult(IngestionDisposition.AlreadyProcessed, entry.UploadId, current.Status)
+            : new IngestionResult(IngestionDisposition.InProgress, entry.UploadId, UploadStatus.Processing);
+    }
+
+    /// <summary>The result to return when the claim says this run must not work on the upload; null when it may.</summary>
+    private IngestionResult? NotOurs(LedgerClaim claim)
+    {
+        if (claim.AlreadyFinal)
+        {
+            LogAlreadyProcessed(log, claim.Entry.UploadId, claim.Entry.Status);
+            return new IngestionResult(IngestionDisposition.AlreadyProcessed, claim.Entry.UploadId, claim.Entry.Status);
+        }
+
+        if (claim.HeldByAnother)
+        {
+            // A concurrent delivery of the same upload is running it; its outcome is the upload's outcome.
+            LogHeldByAnother(log, claim.Entry.UploadId);
+            return new IngestionResult(IngestionDisposition.InProgress, claim.Entry.UploadId, UploadStatus.Processing);
+        }
+
+        return null;
+    }
+
+    /// <returns>The final entry, or null when the claim was lost to another run (nothing written to the ledger).</returns>
+    private async Task<UploadLedgerEntry?> CommitAsync(UploadLedgerEntry claimed, QualityReport report, FileStream parquet, CancellationToken cancellationToken)
     {
         string? curatedPath = null;
         string? curatedSha256 = null;
@@ -143,20 +182,22 @@ public sealed partial class IngestionService(
             RowsDuplicate = report.Rows.Duplicate,
             RowsBlank = report.Rows.Blank,
             RowsFixed = report.Rows.Fixed,
+            ClaimedUntil = null,
             UpdatedAt = time.GetUtcNow(),
         };
-        await ledger.CompleteAsync(final, cancellationToken);
-        return final;
+
+        // The report is written before the ledger says final: a crash in between leaves `processing` and the
+        // redelivery rewrites the same report, so a final ledger entry always points at its report.
+        return await ledger.CompleteAsync(final, cancellationToken) ? final : null;
     }
 
     private async Task<IngestionResult> RejectUnreadAsync(UploadName name, UploadProperties properties, string rule, string message, CancellationToken cancellationToken)
     {
         var uploadId = UploadNaming.UnreadUploadId(name.Partner, name.Dataset, name.BlobName, properties.ETag);
         var claim = await ledger.ClaimAsync(NewEntry(name, properties, uploadId, contentSha256: null), cancellationToken);
-        if (claim.AlreadyFinal)
+        if (NotOurs(claim) is { } skipped)
         {
-            LogAlreadyProcessed(log, uploadId, claim.Entry.Status);
-            return new IngestionResult(IngestionDisposition.AlreadyProcessed, uploadId, claim.Entry.Status);
+            return skipped;
         }
 
         try
@@ -175,21 +216,27 @@ public sealed partial class IngestionService(
                 StartedAt = time.GetUtcNow(),
             };
             var (jsonPath, htmlPath) = await SaveReportAsync(name.Dataset, uploadId, report, cancellationToken);
-            await ledger.CompleteAsync(claim.Entry with
+            var written = await ledger.CompleteAsync(claim.Entry with
             {
                 Status = UploadStatus.Rejected,
                 RejectionRule = rule,
                 ReportPath = jsonPath,
                 HtmlReportPath = htmlPath,
                 FailureReason = null,
+                ClaimedUntil = null,
                 UpdatedAt = time.GetUtcNow(),
             }, cancellationToken);
+            if (!written)
+            {
+                return await ClaimLostAsync(claim.Entry);
+            }
+
             LogRejectedUnread(log, uploadId, rule, properties.Size);
             return new IngestionResult(IngestionDisposition.Processed, uploadId, UploadStatus.Rejected);
         }
         catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
-            return await RecordFailureAsync(claim.Entry, ex);
+            return await RecordFailureAsync(claim.Entry, request: null, ex);
         }
     }
 
@@ -201,28 +248,48 @@ public sealed partial class IngestionService(
         return (jsonPath, htmlPath);
     }
 
-    /// <summary>Records a failed attempt. Below the attempt budget the exception is rethrown so the host
-    /// redelivers; at the budget the upload ends as <c>failed</c>. The reason is the exception type only:
-    /// messages may quote names or values.</summary>
-    private async Task<IngestionResult> RecordFailureAsync(UploadLedgerEntry entry, Exception exception)
+    /// <summary>Records a failed attempt. Below the attempt budget the claim is released and the exception is
+    /// rethrown so the host redelivers; at the budget the upload ends as <c>failed</c> with a failure report. The
+    /// reason is the exception type only: messages may quote names or values.</summary>
+    private async Task<IngestionResult> RecordFailureAsync(UploadLedgerEntry entry, UploadRequest? request, Exception exception)
     {
         var exhausted = entry.Attempts >= options.Value.MaxAttempts;
         var reason = exception.GetType().Name;
+        var written = false;
         try
         {
-            await ledger.CompleteAsync(entry with
+            string? jsonPath = null, htmlPath = null;
+            if (exhausted)
+            {
+                (jsonPath, htmlPath) = await SaveReportAsync(entry.Dataset, entry.UploadId, FailureReport(entry, request, reason), CancellationToken.None);
+            }
+
+            written = await ledger.CompleteAsync(entry with
             {
                 Status = exhausted ? UploadStatus.Failed : UploadStatus.Processing,
                 FailureReason = reason,
+                ReportPath = jsonPath ?? entry.ReportPath,
+                HtmlReportPath = htmlPath ?? entry.HtmlReportPath,
+
+                // Released: the redelivery may claim it at once instead of waiting for the claim to expire.
+                ClaimedUntil = null,
                 UpdatedAt = time.GetUtcNow(),
             }, CancellationToken.None);
+            if (!written)
+            {
+                // Another run took the upload over, or this run had already recorded the final status before the
+                // failure: that outcome stands and this failure is moot.
+                return await ClaimLostAsync(entry);
+            }
         }
         catch (Exception ledgerError)
         {
+            // Nothing recorded: the claim expires by itself, and the rethrow below (or the host's own retry)
+            // redelivers. An exhausted upload is rethrown too, so that it is not left `processing` silently.
             LogLedgerWriteFailed(log, entry.UploadId, ledgerError.GetType().Name);
         }
 
-        if (!exhausted)
+        if (!exhausted || !written)
         {
             LogAttemptFailed(log, entry.UploadId, entry.Attempts, reason);
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(exception);
@@ -231,6 +298,21 @@ public sealed partial class IngestionService(
         LogFailed(log, entry.UploadId, entry.Attempts, reason);
         return new IngestionResult(IngestionDisposition.Failed, entry.UploadId, UploadStatus.Failed);
     }
+
+    private static QualityReport FailureReport(UploadLedgerEntry entry, UploadRequest? request, string reason) => new()
+    {
+        UploadId = entry.UploadId,
+        Partner = entry.Partner,
+        Dataset = entry.Dataset,
+        FileName = entry.FileName,
+        ContractName = request?.Contract.Name ?? string.Empty,
+        ContractVersion = request?.Contract.Version ?? string.Empty,
+        InputSha256 = entry.ContentSha256 ?? string.Empty,
+        Outcome = UploadOutcome.Failed,
+        Rejection = new FileRejection(FailedRule, string.Create(CultureInfo.InvariantCulture,
+            $"Processing failed {entry.Attempts} times ({reason}); no curated output was committed. Fix the cause, then delete the ledger entry to retry.")),
+        StartedAt = entry.ReceivedAt,
+    };
 
     private async Task<string> DownloadAsync(UploadProperties properties, FileStream destination, CancellationToken cancellationToken)
     {
@@ -266,6 +348,7 @@ public sealed partial class IngestionService(
     private UploadLedgerEntry NewEntry(UploadName name, UploadProperties properties, string uploadId, string? contentSha256)
     {
         var now = time.GetUtcNow();
+        var claimTimeout = options.Value.ClaimTimeout;
         return new UploadLedgerEntry
         {
             UploadId = uploadId,
@@ -277,6 +360,8 @@ public sealed partial class IngestionService(
             ContentSha256 = contentSha256,
             ReceivedAt = now,
             UpdatedAt = now,
+            ClaimToken = Guid.NewGuid().ToString("N"),
+            ClaimedUntil = now + claimTimeout,
         };
     }
 
@@ -336,4 +421,10 @@ public sealed partial class IngestionService(
 
     [LoggerMessage(EventId = 1009, Level = LogLevel.Error, Message = "Upload {UploadId}: recording the failure in the ledger failed ({Reason})")]
     private static partial void LogLedgerWriteFailed(ILogger logger, string uploadId, string reason);
+
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Information, Message = "Upload {UploadId} is being processed by another run: nothing to do")]
+    private static partial void LogHeldByAnother(ILogger logger, string uploadId);
+
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Warning, Message = "Upload {UploadId}: the claim was taken over by another run; its outcome stands")]
+    private static partial void LogClaimLost(ILogger logger, string uploadId);
 }

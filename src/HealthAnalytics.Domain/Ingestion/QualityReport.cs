@@ -8,6 +8,10 @@ public enum UploadOutcome
 
     /// <summary>The file as a whole was refused; no curated output.</summary>
     Rejected,
+
+    /// <summary>Processing kept failing (storage, a bug) until the attempt budget ran out; no curated output.
+    /// <see cref="QualityReport.Rejection"/> holds the reason (rule <c>ingestion-failed</c>).</summary>
+    Failed,
 }
 
 /// <summary>

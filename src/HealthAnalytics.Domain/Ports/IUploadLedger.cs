@@ -10,20 +10,27 @@ public interface IUploadLedger
     Task<UploadLedgerEntry?> FindAsync(string uploadId, CancellationToken cancellationToken);
 
     /// <summary>Claims the upload for processing. When an entry in a final state exists it is returned unchanged
-    /// (<see cref="LedgerClaim.AlreadyFinal"/>); otherwise the entry is created or moved to
-    /// <see cref="UploadStatus.Processing"/> with its attempt count incremented.</summary>
+    /// (<see cref="LedgerClaim.AlreadyFinal"/>). When another run holds a live claim (its
+    /// <see cref="UploadLedgerEntry.ClaimedUntil"/> is after <paramref name="entry"/>'s <c>UpdatedAt</c>) it is
+    /// returned unchanged too (<see cref="LedgerClaim.HeldByAnother"/>). Otherwise the entry is created or moved
+    /// to <see cref="UploadStatus.Processing"/> with its attempt count incremented and <paramref name="entry"/>'s
+    /// claim token and expiry: only one run holds an upload at a time.</summary>
     Task<LedgerClaim> ClaimAsync(UploadLedgerEntry entry, CancellationToken cancellationToken);
 
-    /// <summary>Writes the outcome of a run (final or not: a failed attempt keeps <see cref="UploadStatus.Processing"/>).</summary>
-    Task CompleteAsync(UploadLedgerEntry entry, CancellationToken cancellationToken);
+    /// <summary>Writes the outcome of a run (final or not: a failed attempt keeps <see cref="UploadStatus.Processing"/>),
+    /// only while the run still holds its claim (same <see cref="UploadLedgerEntry.ClaimToken"/>, entry not final).</summary>
+    /// <returns>False when the claim was lost (it expired and another run took it, or that run finished first):
+    /// nothing was written.</returns>
+    Task<bool> CompleteAsync(UploadLedgerEntry entry, CancellationToken cancellationToken);
 
     /// <summary>Entries matching every given filter (null = any), newest first, at most <paramref name="top"/>.</summary>
     Task<IReadOnlyList<UploadLedgerEntry>> QueryAsync(string? dataset, string? partner, UploadStatus? status, int top, CancellationToken cancellationToken);
 }
 
 /// <param name="Entry">The entry after the claim (or the final one found).</param>
-/// <param name="AlreadyFinal">True when the upload was already curated or rejected: nothing to do.</param>
-public sealed record LedgerClaim(UploadLedgerEntry Entry, bool AlreadyFinal);
+/// <param name="AlreadyFinal">True when the upload was already curated, rejected or failed: nothing to do.</param>
+/// <param name="HeldByAnother">True when another run holds a live claim on it: this one must not work on it.</param>
+public sealed record LedgerClaim(UploadLedgerEntry Entry, bool AlreadyFinal, bool HeldByAnother = false);
 
 public enum UploadStatus
 {
@@ -58,6 +65,13 @@ public sealed record UploadLedgerEntry
     /// <summary>Why the last attempt failed: an exception type, never a value or a message.</summary>
     public string? FailureReason { get; init; }
     public int Attempts { get; init; }
+
+    /// <summary>Random token of the run holding the upload (one per run, never derived from data).</summary>
+    public string? ClaimToken { get; init; }
+
+    /// <summary>Until when that run's claim holds; after it, a redelivery may take the upload over (the
+    /// holder's host died). Null once released (a failed attempt, or a final status).</summary>
+    public DateTimeOffset? ClaimedUntil { get; init; }
     public long RowsRead { get; init; }
     public long RowsWritten { get; init; }
     public long RowsQuarantined { get; init; }
