@@ -13,6 +13,36 @@ public sealed class UploadPollingOptions
     /// <summary>How often <c>uploads/</c> is listed. At most 1 s, so a new blob is picked up within 2 s.</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:00:01")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>How often <see cref="StalledUploadSweeper"/> runs; 10 minutes, like the Function App's
+    /// <c>RecoverStalledUploads</c> timer.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "1.00:00:00")]
+    public TimeSpan StalledSweepInterval { get; set; } = TimeSpan.FromMinutes(10);
+}
+
+/// <summary>The dev host's twin of the <c>RecoverStalledUploads</c> timer function: the same
+/// <see cref="StalledUploadRecovery"/> on the same cadence.</summary>
+public sealed partial class StalledUploadSweeper(StalledUploadRecovery recovery, IOptions<UploadPollingOptions> polling, ILogger<StalledUploadSweeper> log) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(polling.Value.StalledSweepInterval);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await recovery.RecoverAsync(stoppingToken);
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                // Storage unavailable: the next tick sweeps again, as the timer function's next run would.
+                LogSweepFailed(log, ex.GetType().Name);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 3010, Level = LogLevel.Warning, Message = "Stalled-upload sweep failed ({Reason}); the next tick retries")]
+    private static partial void LogSweepFailed(ILogger logger, string reason);
 }
 
 /// <summary>
@@ -106,6 +136,7 @@ public static class UploadPollingServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddHostedService<UploadPoller>();
+        services.AddHostedService<StalledUploadSweeper>();
         return services;
     }
 }

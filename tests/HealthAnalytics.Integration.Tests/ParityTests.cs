@@ -11,7 +11,8 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace HealthAnalytics.Integration.Tests;
 
-/// <summary>Two hosts, one app: the Function App's HTTP surface equals the dev host's.</summary>
+/// <summary>Two hosts, one app: the Function App's HTTP surface equals the dev host's, and each of its blob and
+/// timer functions has a dev-host background service standing in for it.</summary>
 public sealed class ParityTests
 {
     [Fact]
@@ -22,6 +23,32 @@ public sealed class ParityTests
 
         Assert.NotEmpty(functions);
         Assert.Equal(functions, devHost);
+    }
+
+    /// <summary>Each non-HTTP function and the dev-host background service that stands in for it.</summary>
+    private static readonly Dictionary<string, (string Trigger, Type DevHostTwin)> BackgroundTwins = new(StringComparer.Ordinal)
+    {
+        ["IngestUpload"] = ("blobTrigger", typeof(UploadPoller)),
+        ["RetrainModels"] = ("timerTrigger", typeof(HealthAnalytics.DevHost.Training.RetrainScheduler)),
+        ["RecoverStalledUploads"] = ("timerTrigger", typeof(StalledUploadSweeper)),
+    };
+
+    [Fact]
+    public async Task EveryBlobAndTimerFunction_HasItsDevHostTwinRunning()
+    {
+        var functions = FunctionsBackgroundTriggers();
+        Assert.Equal(BackgroundTwins.ToDictionary(t => t.Key, t => t.Value.Trigger).OrderBy(t => t.Key), functions.OrderBy(t => t.Key));
+
+        await using var storage = new TestStorage();
+        var app = DevHostApp.Build(["--urls", "http://127.0.0.1:0"], b => b.Configuration.AddInMemoryCollection(storage.Settings()));
+        await using (app)
+        {
+            var running = app.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().Select(s => s.GetType()).ToHashSet();
+            foreach (var (function, (_, twin)) in BackgroundTwins)
+            {
+                Assert.True(running.Contains(twin), $"the dev host runs no {twin.Name} for the function {function}");
+            }
+        }
     }
 
     [Fact]
@@ -48,9 +75,7 @@ public sealed class ParityTests
     /// <summary>(route without the api/ prefix, method, auth level) of every httpTrigger in the build output.</summary>
     private static SortedSet<string> FunctionsHttpSurface()
     {
-        var metadata = Path.Combine(RepoRoot(), "functions", "bin", "Debug", "net10.0", "functions.metadata");
-        Assert.True(File.Exists(metadata), $"functions.metadata not found at {metadata}: build functions/ first (./dev test does).");
-        using var doc = JsonDocument.Parse(File.ReadAllText(metadata));
+        using var doc = JsonDocument.Parse(File.ReadAllText(MetadataPath()));
         var surface = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var function in doc.RootElement.EnumerateArray())
         {
@@ -69,6 +94,33 @@ public sealed class ParityTests
         }
 
         return surface;
+    }
+
+    /// <summary>Function name → trigger type of every function in the build output whose trigger is not HTTP.</summary>
+    private static Dictionary<string, string> FunctionsBackgroundTriggers()
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(MetadataPath()));
+        var triggers = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var function in doc.RootElement.EnumerateArray())
+        {
+            foreach (var binding in function.GetProperty("bindings").EnumerateArray())
+            {
+                var type = binding.GetProperty("type").GetString()!;
+                if (type.EndsWith("Trigger", StringComparison.Ordinal) && type != "httpTrigger")
+                {
+                    triggers.Add(function.GetProperty("name").GetString()!, type);
+                }
+            }
+        }
+
+        return triggers;
+    }
+
+    private static string MetadataPath()
+    {
+        var metadata = Path.Combine(RepoRoot(), "functions", "bin", "Debug", "net10.0", "functions.metadata");
+        Assert.True(File.Exists(metadata), $"functions.metadata not found at {metadata}: build functions/ first (./dev test does).");
+        return metadata;
     }
 
     private static async Task<SortedSet<string>> DevHostHttpSurface()

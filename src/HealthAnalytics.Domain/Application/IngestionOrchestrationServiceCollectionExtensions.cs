@@ -23,6 +23,7 @@ public static class IngestionOrchestrationServiceCollectionExtensions
         services.TryAddSingleton<IReportRenderer, QualityReportRenderer>();
         services.TryAddSingleton<IDatasetContractProvider, CatalogContractProvider>();
         services.TryAddSingleton<IngestionService>();
+        services.TryAddSingleton<StalledUploadRecovery>();
         return services;
     }
 }

@@ -118,6 +118,44 @@ public sealed partial class IngestionService(
         }
     }
 
+    /// <summary>Ends a stalled upload whose blob no longer holds its bytes (deleted, or replaced while no run held
+    /// it) as <c>failed</c> with a failure report: nothing is left to ingest, and the new bytes, if any, are an
+    /// upload of their own. A no-op when the entry is final or another run holds it.</summary>
+    public async Task<IngestionResult> AbandonAsync(UploadLedgerEntry stalled, string reason, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stalled);
+        var now = time.GetUtcNow();
+        var claim = await ledger.ClaimAsync(stalled with
+        {
+            Status = UploadStatus.Processing,
+            UpdatedAt = now,
+            ClaimToken = Guid.NewGuid().ToString("N"),
+            ClaimedUntil = now + options.Value.ClaimTimeout,
+        }, cancellationToken);
+        if (NotOurs(claim) is { } skipped)
+        {
+            return skipped;
+        }
+
+        var (jsonPath, htmlPath) = await SaveReportAsync(claim.Entry.Dataset, claim.Entry.UploadId, FailureReport(claim.Entry, request: null, reason), cancellationToken);
+        var written = await ledger.CompleteAsync(claim.Entry with
+        {
+            Status = UploadStatus.Failed,
+            FailureReason = reason,
+            ReportPath = jsonPath,
+            HtmlReportPath = htmlPath,
+            ClaimedUntil = null,
+            UpdatedAt = time.GetUtcNow(),
+        }, cancellationToken);
+        if (!written)
+        {
+            return await ClaimLostAsync(claim.Entry);
+        }
+
+        LogFailed(log, claim.Entry.UploadId, claim.Entry.Attempts, reason);
+        return new IngestionResult(IngestionDisposition.Failed, claim.Entry.UploadId, UploadStatus.Failed);
+    }
+
     /// <summary>The ledger refused a write: the claim is no longer ours. Reports what the ledger holds now.</summary>
     private async Task<IngestionResult> ClaimLostAsync(UploadLedgerEntry entry)
     {

@@ -61,6 +61,9 @@ public static partial class UploadNaming
             : "h-" + HashId(value);
     }
 
+    /// <summary>The uploads blob name a ledger entry came from (the inverse of <see cref="TryParse"/>).</summary>
+    public static string BlobName(string partner, string dataset, string fileName) => $"{partner}/{dataset}/{fileName}";
+
     public static string CuratedPath(string dataset, string partner, string uploadId)
         => $"{SafeSegment(dataset)}/partner={SafeSegment(partner)}/{uploadId}.parquet";
 
