@@ -35,21 +35,14 @@ public sealed class CleanerFuzzTests
     {
         var iterations = FuzzSettings.Iterations(CleanerInputs);
         var seconds = FuzzSettings.Seconds;
-        var seed = FuzzSettings.Seed;
         var stats = new Stats();
         var clock = Stopwatch.StartNew();
 
-        // A failure throws CsCheckException after shrinking; its message carries the seed to replay with HA_FUZZ_SEED.
-        await HostileCsv.Any.SampleAsync(
-            input => CheckOneAsync(input, stats),
-            writeLine: null,
-            seed: seed,
-            iter: seconds > 0 ? -1 : iterations,
-            time: seconds,
-            threads: Environment.ProcessorCount);
+        // A failure names the suite input that replays it (or, exploring, the CsCheck seed after shrinking).
+        await FuzzSettings.SampleAsync(HostileCsv.Any, input => CheckOneAsync(input, stats), iterations);
 
         var summary = string.Create(CultureInfo.InvariantCulture,
-            $"cleaner fuzz: {stats.Inputs} inputs in {clock.Elapsed.TotalSeconds:F1} s ({stats.Inputs / clock.Elapsed.TotalSeconds:F0} inputs/s), 0 failures; curated {stats.Curated}, rejected {stats.Rejected} ({stats.RuleSummary()}); slowest input {stats.SlowestMs:F0} ms; seed {seed}");
+            $"cleaner fuzz: {stats.Inputs} inputs in {clock.Elapsed.TotalSeconds:F1} s ({stats.Inputs / clock.Elapsed.TotalSeconds:F0} inputs/s), 0 failures; curated {stats.Curated}, rejected {stats.Rejected} ({stats.RuleSummary()}); slowest input {stats.SlowestMs:F0} ms; {FuzzSettings.Origin}");
         FuzzSettings.Summarize(summary);
 
         Assert.True(seconds > 0 || stats.Inputs >= iterations, $"only {stats.Inputs} of {iterations} inputs ran");

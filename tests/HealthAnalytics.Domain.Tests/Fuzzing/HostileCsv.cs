@@ -203,7 +203,8 @@ internal static class HostileCsv
         };
     }
 
-    private static byte[] Truncated(byte[] bytes, int position) => bytes[..(position % bytes.Length)];
+    // GZipStream writes nothing at all for an empty input, so the "compressed" bytes may be empty.
+    private static byte[] Truncated(byte[] bytes, int position) => bytes.Length == 0 ? bytes : bytes[..(position % bytes.Length)];
 
     private static byte[] Insert(byte[] bytes, int at, byte value) => [.. bytes.AsSpan(0, at), value, .. bytes.AsSpan(at)];
 

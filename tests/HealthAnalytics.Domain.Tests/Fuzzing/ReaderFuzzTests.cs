@@ -23,9 +23,11 @@ public sealed class ReaderFuzzTests
         var count = 0L;
         var bytes = 0L;
         var clock = Stopwatch.StartNew();
-        Gen.Select(HostileCsv.Any, Gen.Int[1, 300]).Sample(
-            (input, chunk) =>
+        FuzzSettings.Sample(
+            Gen.Select(HostileCsv.Any, Gen.Int[1, 300]),
+            pair =>
             {
+                var (input, chunk) = pair;
                 var started = Stopwatch.GetTimestamp();
                 var options = HostileCsv.Options(input.Limits);
                 var whole = Outcome(() => CsvReading.Read(input.Bytes, input.FileName, input.DeclaredEncoding, options, 1 << 20));
@@ -54,12 +56,9 @@ public sealed class ReaderFuzzTests
                 Interlocked.Increment(ref count);
                 Interlocked.Add(ref bytes, input.Bytes.Length);
             },
-            seed: FuzzSettings.Seed,
-            iter: FuzzSettings.Seconds > 0 ? -1 : iterations,
-            time: FuzzSettings.Seconds,
-            threads: Environment.ProcessorCount);
+            iterations);
 
-        FuzzSettings.Summarize($"reader fuzz: {count} inputs in {clock.Elapsed.TotalSeconds:F1} s ({count / clock.Elapsed.TotalSeconds:F0} inputs/s, {bytes / Math.Max(1, count)} bytes on average), 0 failures, seed {FuzzSettings.Seed}");
+        FuzzSettings.Summarize($"reader fuzz: {count} inputs in {clock.Elapsed.TotalSeconds:F1} s ({count / clock.Elapsed.TotalSeconds:F0} inputs/s, {bytes / Math.Max(1, count)} bytes on average), 0 failures, {FuzzSettings.Origin}");
         Assert.True(FuzzSettings.Seconds > 0 || count >= iterations, $"only {count} of {iterations} inputs ran");
     }
 
@@ -80,10 +79,11 @@ public sealed class ReaderFuzzTests
     public void Read_Rfc4180TableOfArbitraryCells_ReadsBackEveryCellAndStartLine()
     {
         var iterations = FuzzSettings.Iterations(20_000) / 5;
-        Gen.Select(Tables, Gen.Int[1, 64]).Sample(
-            (t, chunk) =>
+        FuzzSettings.Sample(
+            Gen.Select(Tables, Gen.Int[1, 64]),
+            pair =>
             {
-                var (table, delimiter, ends, finalNewline) = t;
+                var ((table, delimiter, ends, finalNewline), chunk) = pair;
                 var text = new StringBuilder();
                 var expectedLines = new List<long>();
                 var line = 1L;
@@ -113,9 +113,7 @@ public sealed class ReaderFuzzTests
 
                 Assert.Equal(expectedLines, result.Lines);
             },
-            seed: FuzzSettings.Seed,
-            iter: iterations,
-            threads: Environment.ProcessorCount);
+            iterations);
     }
 
     /// <summary>RFC 4180 quoting when needed; an empty single-column cell is quoted so the record is not a bare empty line.</summary>
@@ -163,8 +161,65 @@ internal static class FuzzSettings
         "too-many-columns", "blank-header", "duplicate-header", "missing-column", "empty-file",
     ];
 
-    /// <summary>CsCheck seed of the first iteration; a failure prints the seed that replays it.</summary>
-    public static string Seed => Environment.GetEnvironmentVariable("HA_FUZZ_SEED") is { Length: > 0 } s ? s : "0N0XIzNsQ0O2";
+    /// <summary>The suite's inputs: input i is drawn from PCG stream i of this seed, so every <c>./dev test</c> run
+    /// checks the same inputs and a failure names the one input that replays it.</summary>
+    public const ulong SuiteSeed = 20_261_201;
+
+    /// <summary><c>./dev fuzz</c> (<c>HA_FUZZ_RANDOM=1</c>): fresh CsCheck samples every run, failures shrunk.</summary>
+    public static bool Exploring => Environment.GetEnvironmentVariable("HA_FUZZ_RANDOM") == "1";
+
+    /// <summary>CsCheck seed of the first exploring iteration (<c>HA_FUZZ_SEED</c>, printed by a failure); null = random.</summary>
+    public static string? Seed => Environment.GetEnvironmentVariable("HA_FUZZ_SEED") is { Length: > 0 } s ? s : null;
+
+    /// <summary>What the summary says about the inputs' origin.</summary>
+    public static string Origin => Exploring ? $"CsCheck seed {Seed ?? "random"}" : $"suite seed {SuiteSeed}";
+
+    /// <summary>Runs <paramref name="check"/> on <paramref name="iterations"/> inputs of <paramref name="gen"/>: the
+    /// suite's fixed inputs, or CsCheck sampling (for a time budget too) when exploring.</summary>
+    public static void Sample<T>(Gen<T> gen, Action<T> check, long iterations)
+    {
+        if (Exploring)
+        {
+            gen.Sample(check, seed: Seed, iter: Seconds > 0 ? -1 : iterations, time: Seconds, threads: Environment.ProcessorCount);
+            return;
+        }
+
+        Parallel.For(0L, iterations, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        {
+            var input = gen.Generate(new PCG((uint)i, SuiteSeed), null, out _);
+            try
+            {
+                check(input);
+            }
+            catch (Exception ex)
+            {
+                throw new InvalidOperationException($"suite fuzz input {i} (stream {i} of seed {SuiteSeed}) failed", ex);
+            }
+        });
+    }
+
+    /// <inheritdoc cref="Sample"/>
+    public static async Task SampleAsync<T>(Gen<T> gen, Func<T, Task> check, long iterations)
+    {
+        if (Exploring)
+        {
+            await gen.SampleAsync(check, writeLine: null, seed: Seed, iter: Seconds > 0 ? -1 : iterations, time: Seconds, threads: Environment.ProcessorCount);
+            return;
+        }
+
+        await Parallel.ForAsync(0L, iterations, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, async (i, cancellationToken) =>
+        {
+            var input = gen.Generate(new PCG((uint)i, SuiteSeed), null, out _);
+            try
+            {
+                await check(input);
+            }
+            catch (Exception ex)
+            {
+                throw new InvalidOperationException($"suite fuzz input {i} (stream {i} of seed {SuiteSeed}) failed", ex);
+            }
+        });
+    }
 
     /// <summary>Run for this many seconds instead of a count (long runs).</summary>
     public static int Seconds => (int)(Env("HA_FUZZ_SECONDS") ?? -1);
