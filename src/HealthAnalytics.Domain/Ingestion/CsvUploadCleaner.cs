@@ -162,8 +162,8 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
         private readonly List<ColumnPlan> _outputs = [];
         private readonly List<ColumnPlan> _quasi = [];
         private readonly List<int> _keyPlans = [];
-        private readonly FingerprintSet _keys = new();
-        private readonly Dictionary<ulong, long> _groups = [];
+        private readonly SpillingKeySet _keys = new(options.DuplicateKeysInMemory);
+        private readonly SpillingGroupCounter _groups = new(options.KAnonymityGroupsInMemory);
         private readonly SortedDictionary<string, long> _violations = new(StringComparer.Ordinal);
         private readonly List<RejectedRow> _rejected = [];
         private readonly List<UnknownColumn> _unknown = [];
@@ -178,6 +178,8 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
 
         public void Dispose()
         {
+            _keys.Dispose();
+            _groups.Dispose();
             while (_sessions.TryTake(out var session))
             {
                 session.Dispose();
@@ -878,8 +880,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
 
             if (_quasi.Count > 0)
             {
-                ref var n = ref CollectionsMarshal.GetValueRefOrAddDefault(_groups, group, out _);
-                n++;
+                _groups.Add(group);
             }
 
             if (rowFixed)
@@ -914,7 +915,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                 Columns = curated ? [.. _plans.Select(ColumnReportOf)] : [],
                 UnknownColumns = _unknown,
                 RejectedRows = curated ? _rejected : [],
-                KAnonymity = curated && written > 0 && _quasi.Count > 0 ? _groups.Values.Min() : null,
+                KAnonymity = curated && written > 0 && _quasi.Count > 0 ? _groups.SmallestGroup() : null,
                 QuasiIdentifiers = [.. _quasi.Select(p => p.Name)],
                 PseudonymKeyId = pseudonymizer.KeyId,
             };
