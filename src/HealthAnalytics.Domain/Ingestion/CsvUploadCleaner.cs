@@ -20,7 +20,7 @@ namespace HealthAnalytics.Domain.Ingestion;
 /// </summary>
 public sealed partial class CsvUploadCleaner : IUploadCleaner
 {
-    private const int ChunkBytes = 256 * 1024;
+    private const int ChunkBytes = 128 * 1024;
     private readonly IngestionOptions _options;
     private readonly Pseudonymizer _pseudonymizer;
     private readonly TimeProvider _time;
@@ -124,7 +124,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
     {
         public CellResult[] Cells = [];
         public int[] TextStart = [];
-        public char[] Text = new char[1 << 16];
+        public char[] Text = new char[1 << 20];
         public RecordOutcome[] Outcome = [];
         public ulong[] KeyHash = [];
         public readonly List<(int Record, int Plan, string Rule)> Violations = [];
@@ -139,10 +139,12 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
         {
             if (Outcome.Length < records)
             {
-                Cells = new CellResult[records * columns];
-                TextStart = new int[records * columns];
-                Outcome = new RecordOutcome[records];
-                KeyHash = new ulong[records];
+                // Headroom: batch sizes vary a little, and a reallocation per batch would churn the large-object heap.
+                var capacity = Math.Max(records, 3072);
+                Cells = new CellResult[capacity * columns];
+                TextStart = new int[capacity * columns];
+                Outcome = new RecordOutcome[capacity];
+                KeyHash = new ulong[capacity];
             }
 
             Violations.Clear();
@@ -687,14 +689,16 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                 }
 
                 var bytes = batch.Field(first + p.SourceField);
-                pos = EnsureText(results, pos, (bytes.Length * 2) + 1);
+                // Only string columns write a normalized text after the raw one; the others need no room for it.
+                var normalizedRoom = p.Type == ColumnType.String ? bytes.Length + 1 : 0;
+                pos = EnsureText(results, pos, bytes.Length + normalizedRoom);
                 var chars = results.Text;
                 var decoded = Encoding.UTF8.GetChars(bytes, chars.AsSpan(pos));
                 results.RawStart[i] = pos;
                 results.RawLength[i] = decoded;
                 textStart[i] = pos + decoded;
-                var cell = p.Normalizer.Normalize(chars.AsSpan(pos, decoded), chars.AsSpan(pos + decoded, Math.Max(decoded, 1)), p.HeaderUnit);
-                pos += (decoded * 2) + 1;
+                var cell = p.Normalizer.Normalize(chars.AsSpan(pos, decoded), chars.AsSpan(pos + decoded, normalizedRoom == 0 ? 0 : Math.Max(decoded, 1)), p.HeaderUnit);
+                pos += decoded + (normalizedRoom == 0 ? 0 : decoded + 1);
                 cells[i] = cell;
                 if (cell.Status == CellStatus.Invalid)
                 {
