@@ -157,6 +157,10 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
         // Batches being cleaned at once: with the parser's thread, enough to keep both cores busy while the
         // commit stage drains one; each holds ~4k records (a few MB), so memory stays bounded.
         private const int CleanInFlight = 3;
+
+        // Record batches ever allocated: the parser's two (full + next), the channel's two, and the ones being cleaned
+        // or committed. More would only sit in the free list (each is ~1.6 MB).
+        private const int MaxBatches = CleanInFlight + 5;
         private readonly ConcurrentBag<Pseudonymizer.Session> _sessions = [];
         private readonly ConcurrentBag<BatchResults> _freeResults = [];
         private readonly DatasetContract _contract = upload.Contract;
@@ -378,6 +382,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
             try
             {
                 var parser = new CsvRecordParser(delimiter, options, new RowBatch());
+                var created = 1;
                 long consumed = csv.BomBytes;
                 var carry = 0;
                 var eof = length == 0;
@@ -400,7 +405,22 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                     buffer.AsSpan(cut, carry).CopyTo(buffer);
                     if (parser.BatchFull)
                     {
-                        var next = free.TryRead(out var recycled) ? recycled : new RowBatch();
+                        RowBatch next;
+                        if (free.TryRead(out var recycled))
+                        {
+                            next = recycled;
+                        }
+                        else if (created < MaxBatches)
+                        {
+                            next = new RowBatch();
+                            created++;
+                        }
+                        else
+                        {
+                            // Every batch is in the pipeline: wait for the commit stage to hand one back.
+                            next = free.ReadAsync(ct).AsTask().GetAwaiter().GetResult();
+                        }
+
                         WriteBlocking(output, parser.Swap(next), ct);
                     }
 

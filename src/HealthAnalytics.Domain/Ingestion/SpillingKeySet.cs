@@ -159,6 +159,7 @@ internal sealed class SpillingGroupCounter(int maxGroupsInMemory = 1 << 18) : ID
     private const int ReadPairs = 4096;
     private readonly Dictionary<ulong, long> _groups = new(Math.Min(maxGroupsInMemory, 1 << 16));
     private readonly List<(long Offset, int Count)> _runs = [];
+    private (ulong Group, long Count)[]? _pairs;
     private SafeFileHandle? _file;
     private long _fileLength;
 
@@ -228,16 +229,19 @@ internal sealed class SpillingGroupCounter(int maxGroupsInMemory = 1 << 18) : ID
 
     private void Spill()
     {
-        var pairs = new (ulong Group, long Count)[_groups.Count];
+        // One buffer for every spill: a new multi-MB array per spill would pile up on the large-object heap
+        // until the next full GC.
+        _pairs ??= new (ulong Group, long Count)[Math.Max(_groups.Count, maxGroupsInMemory)];
+        var pairs = _pairs.AsSpan(0, _groups.Count);
         var n = 0;
         foreach (var (g, c) in _groups)
         {
             pairs[n++] = (g, c);
         }
 
-        pairs.AsSpan().Sort(static (a, b) => a.Group.CompareTo(b.Group));
+        pairs.Sort(static (a, b) => a.Group.CompareTo(b.Group));
         _file ??= TempFile.Create();
-        RandomAccess.Write(_file, MemoryMarshal.AsBytes(pairs.AsSpan()), _fileLength);
+        RandomAccess.Write(_file, MemoryMarshal.AsBytes(pairs), _fileLength);
         _runs.Add((_fileLength, n));
         _fileLength += (long)n * 16;
         _groups.Clear();
