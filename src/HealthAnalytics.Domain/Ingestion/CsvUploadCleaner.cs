@@ -15,8 +15,8 @@ namespace HealthAnalytics.Domain.Ingestion;
 /// thread decompresses, validates UTF-8 and splits records into <see cref="RowBatch"/>es; worker tasks clean
 /// up to three batches at once (cell rules, fixes, derived columns, key fingerprints, pseudonyms); the caller's
 /// flow commits them in file order (duplicates, statistics, k-anonymity groups) into Parquet row groups.
-/// Memory is bounded by the row-group size, a few batches and the duplicate-key <see cref="FingerprintSet"/>
-/// (~9 bytes per distinct key).
+/// Memory is bounded by the row-group size, a few batches, the duplicate-key <see cref="SpillingKeySet"/> and the
+/// k-anonymity <see cref="SpillingGroupCounter"/>, which spill to temp files instead of growing with the file.
 /// </summary>
 public sealed partial class CsvUploadCleaner : IUploadCleaner
 {
