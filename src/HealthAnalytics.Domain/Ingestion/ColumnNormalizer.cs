@@ -332,19 +332,22 @@ public sealed class ColumnNormalizer
         double value;
         if (_column.Type == ColumnType.Integer && !hasFraction)
         {
-            if (!long.TryParse(numeric, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l))
+            if (!TryFastDecimal(numeric, out value))
             {
-                return CellResult.Invalid(Rules.Range);
-            }
+                if (!long.TryParse(numeric, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l))
+                {
+                    return CellResult.Invalid(Rules.Range);
+                }
 
-            value = l;
+                value = l;
+            }
         }
         else if (_column.Type == ColumnType.Integer && !converted)
         {
             // "12.5" or "1e3" in an integer column: integers are optional sign and digits only.
             return CellResult.Invalid(Rules.Type);
         }
-        else
+        else if (!TryFastDecimal(numeric, out value))
         {
             Span<char> buffer = stackalloc char[MaxStackText];
             if (numeric.Length > buffer.Length)
@@ -392,6 +395,65 @@ public sealed class ColumnNormalizer
         }
 
         return new CellResult { Status = CellStatus.Value, Number = value, Fixed = converted };
+    }
+
+    /// <summary>Exact powers of ten as doubles (10^22 is the largest exactly representable one).</summary>
+    private static readonly double[] Pow10 =
+        [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+
+    /// <summary>
+    /// Fast path of double.Parse for the common cell (sign, at most 15 digits, one decimal separator, no exponent):
+    /// the digits as an integer below 2^53 and the power of ten are both exact, so one IEEE division is correctly
+    /// rounded and gives the same double as double.Parse. Anything else returns false and takes the general parser.
+    /// </summary>
+    private static bool TryFastDecimal(ReadOnlySpan<char> s, out double value)
+    {
+        value = 0;
+        var i = 0;
+        var negative = false;
+        if (i < s.Length && s[i] is '+' or '-')
+        {
+            negative = s[i] == '-';
+            i++;
+        }
+
+        long mantissa = 0;
+        var digits = 0;
+        var fraction = -1;
+        for (; i < s.Length; i++)
+        {
+            var c = s[i];
+            if (char.IsAsciiDigit(c))
+            {
+                mantissa = (mantissa * 10) + (c - '0');
+                digits++;
+                if (fraction >= 0)
+                {
+                    fraction++;
+                }
+            }
+            else if (c is '.' or ',' && fraction < 0)
+            {
+                fraction = 0;
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        if (digits is 0 or > 15)
+        {
+            return false;
+        }
+
+        value = fraction > 0 ? mantissa / Pow10[fraction] : mantissa;
+        if (negative)
+        {
+            value = -value;
+        }
+
+        return true;
     }
 
     private bool TryFindUnit(ReadOnlySpan<char> unit, out double factor, out double offset, out bool canonical)

@@ -47,7 +47,10 @@ internal sealed class CsvRecordParser
         QuoteInQuoted,
     }
 
-    private const int RecordsPerBatch = 4096;
+    // A batch is handed over once it holds this many records or bytes, checked after each input chunk (128 KiB):
+    // the initial capacities of RowBatch hold a full batch plus one chunk, so steady-state batches never resize.
+    private const int RecordsPerBatch = 2048;
+    private const int BytesPerBatch = 512 * 1024;
     private readonly byte _delimiter;
     private readonly int _maxField;
     private readonly int _maxRecord;
@@ -78,7 +81,7 @@ internal sealed class CsvRecordParser
     }
 
     /// <summary>True when the current batch holds enough records to hand over.</summary>
-    public bool BatchFull => _batch.RecordCount >= RecordsPerBatch || _recordDataStart > (1 << 20);
+    public bool BatchFull => _batch.RecordCount >= RecordsPerBatch || _recordDataStart > BytesPerBatch;
 
     public RowBatch Batch => _batch;
 

@@ -15,12 +15,12 @@ namespace HealthAnalytics.Domain.Ingestion;
 /// thread decompresses, validates UTF-8 and splits records into <see cref="RowBatch"/>es; worker tasks clean
 /// up to three batches at once (cell rules, fixes, derived columns, key fingerprints, pseudonyms); the caller's
 /// flow commits them in file order (duplicates, statistics, k-anonymity groups) into Parquet row groups.
-/// Memory is bounded by the row-group size, a few batches and the duplicate-key <see cref="FingerprintSet"/>
-/// (~9 bytes per distinct key).
+/// Memory is bounded by the row-group size, a few batches, the duplicate-key <see cref="SpillingKeySet"/> and the
+/// k-anonymity <see cref="SpillingGroupCounter"/>, which spill to temp files instead of growing with the file.
 /// </summary>
 public sealed partial class CsvUploadCleaner : IUploadCleaner
 {
-    private const int ChunkBytes = 256 * 1024;
+    private const int ChunkBytes = 128 * 1024;
     private readonly IngestionOptions _options;
     private readonly Pseudonymizer _pseudonymizer;
     private readonly TimeProvider _time;
@@ -124,7 +124,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
     {
         public CellResult[] Cells = [];
         public int[] TextStart = [];
-        public char[] Text = new char[1 << 16];
+        public char[] Text = new char[1 << 20];
         public RecordOutcome[] Outcome = [];
         public ulong[] KeyHash = [];
         public readonly List<(int Record, int Plan, string Rule)> Violations = [];
@@ -139,10 +139,12 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
         {
             if (Outcome.Length < records)
             {
-                Cells = new CellResult[records * columns];
-                TextStart = new int[records * columns];
-                Outcome = new RecordOutcome[records];
-                KeyHash = new ulong[records];
+                // Headroom: batch sizes vary a little, and a reallocation per batch would churn the large-object heap.
+                var capacity = Math.Max(records, 3072);
+                Cells = new CellResult[capacity * columns];
+                TextStart = new int[capacity * columns];
+                Outcome = new RecordOutcome[capacity];
+                KeyHash = new ulong[capacity];
             }
 
             Violations.Clear();
@@ -155,6 +157,10 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
         // Batches being cleaned at once: with the parser's thread, enough to keep both cores busy while the
         // commit stage drains one; each holds ~4k records (a few MB), so memory stays bounded.
         private const int CleanInFlight = 3;
+
+        // Record batches ever allocated: the parser's two (full + next), the channel's two, and the ones being cleaned
+        // or committed. More would only sit in the free list (each is ~1.6 MB).
+        private const int MaxBatches = CleanInFlight + 5;
         private readonly ConcurrentBag<Pseudonymizer.Session> _sessions = [];
         private readonly ConcurrentBag<BatchResults> _freeResults = [];
         private readonly DatasetContract _contract = upload.Contract;
@@ -162,8 +168,8 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
         private readonly List<ColumnPlan> _outputs = [];
         private readonly List<ColumnPlan> _quasi = [];
         private readonly List<int> _keyPlans = [];
-        private readonly FingerprintSet _keys = new();
-        private readonly Dictionary<ulong, long> _groups = [];
+        private readonly SpillingKeySet _keys = new(options.DuplicateKeysInMemory);
+        private readonly SpillingGroupCounter _groups = new(options.KAnonymityGroupsInMemory);
         private readonly SortedDictionary<string, long> _violations = new(StringComparer.Ordinal);
         private readonly List<RejectedRow> _rejected = [];
         private readonly List<UnknownColumn> _unknown = [];
@@ -178,6 +184,8 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
 
         public void Dispose()
         {
+            _keys.Dispose();
+            _groups.Dispose();
             while (_sessions.TryTake(out var session))
             {
                 session.Dispose();
@@ -374,6 +382,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
             try
             {
                 var parser = new CsvRecordParser(delimiter, options, new RowBatch());
+                var created = 1;
                 long consumed = csv.BomBytes;
                 var carry = 0;
                 var eof = length == 0;
@@ -396,7 +405,22 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                     buffer.AsSpan(cut, carry).CopyTo(buffer);
                     if (parser.BatchFull)
                     {
-                        var next = free.TryRead(out var recycled) ? recycled : new RowBatch();
+                        RowBatch next;
+                        if (free.TryRead(out var recycled))
+                        {
+                            next = recycled;
+                        }
+                        else if (created < MaxBatches)
+                        {
+                            next = new RowBatch();
+                            created++;
+                        }
+                        else
+                        {
+                            // Every batch is in the pipeline: wait for the commit stage to hand one back.
+                            next = free.ReadAsync(ct).AsTask().GetAwaiter().GetResult();
+                        }
+
                         WriteBlocking(output, parser.Swap(next), ct);
                     }
 
@@ -685,14 +709,16 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                 }
 
                 var bytes = batch.Field(first + p.SourceField);
-                pos = EnsureText(results, pos, (bytes.Length * 2) + 1);
+                // Only string columns write a normalized text after the raw one; the others need no room for it.
+                var normalizedRoom = p.Type == ColumnType.String ? bytes.Length + 1 : 0;
+                pos = EnsureText(results, pos, bytes.Length + normalizedRoom);
                 var chars = results.Text;
                 var decoded = Encoding.UTF8.GetChars(bytes, chars.AsSpan(pos));
                 results.RawStart[i] = pos;
                 results.RawLength[i] = decoded;
                 textStart[i] = pos + decoded;
-                var cell = p.Normalizer.Normalize(chars.AsSpan(pos, decoded), chars.AsSpan(pos + decoded, Math.Max(decoded, 1)), p.HeaderUnit);
-                pos += (decoded * 2) + 1;
+                var cell = p.Normalizer.Normalize(chars.AsSpan(pos, decoded), chars.AsSpan(pos + decoded, normalizedRoom == 0 ? 0 : Math.Max(decoded, 1)), p.HeaderUnit);
+                pos += decoded + (normalizedRoom == 0 ? 0 : decoded + 1);
                 cells[i] = cell;
                 if (cell.Status == CellStatus.Invalid)
                 {
@@ -878,8 +904,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
 
             if (_quasi.Count > 0)
             {
-                ref var n = ref CollectionsMarshal.GetValueRefOrAddDefault(_groups, group, out _);
-                n++;
+                _groups.Add(group);
             }
 
             if (rowFixed)
@@ -914,7 +939,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                 Columns = curated ? [.. _plans.Select(ColumnReportOf)] : [],
                 UnknownColumns = _unknown,
                 RejectedRows = curated ? _rejected : [],
-                KAnonymity = curated && written > 0 && _quasi.Count > 0 ? _groups.Values.Min() : null,
+                KAnonymity = curated && written > 0 && _quasi.Count > 0 ? _groups.SmallestGroup() : null,
                 QuasiIdentifiers = [.. _quasi.Select(p => p.Name)],
                 PseudonymKeyId = pseudonymizer.KeyId,
             };

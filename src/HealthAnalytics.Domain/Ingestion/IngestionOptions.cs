@@ -47,6 +47,17 @@ public sealed class IngestionOptions
     [Range(1_000, 1_000_000)]
     public int RowGroupSize { get; set; } = 65_536;
 
+    /// <summary>
+    /// Primary-key fingerprints held in memory (8 bytes each; 2^21 = 16 MiB) before they are spilled as a sorted
+    /// run to a temp file behind a 32 MiB Bloom filter, so memory does not grow with the file. Rounded up to a power of two.
+    /// </summary>
+    [Range(64, 1 << 28)]
+    public int DuplicateKeysInMemory { get; set; } = 1 << 21;
+
+    /// <summary>k-anonymity groups counted in memory (~40 bytes each) before a sorted run is spilled to a temp file.</summary>
+    [Range(16, 1 << 26)]
+    public int KAnonymityGroupsInMemory { get; set; } = 1 << 18;
+
     /// <summary>Optional folder of extra shipped contracts (besides the ones embedded in the domain assembly).</summary>
     public string? ContractsFolder { get; set; }
 }

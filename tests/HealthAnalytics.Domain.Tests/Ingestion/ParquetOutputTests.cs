@@ -12,7 +12,7 @@ public class ParquetOutputTests
     [Fact]
     public async Task Clean_ManyRowsAcrossRowGroupsWithNulls_DuckDbReadsEveryValueInFileOrder()
     {
-        // 9,000 rows: several parser batches (4,096 records), cleaned concurrently, and 1,000-row groups.
+        // 9,000 rows: several parser batches (2,048 records), cleaned concurrently, and 1,000-row groups.
         var random = new Random(20240615);
         const int n = 9_000;
         var rows = new string[n];
