@@ -47,8 +47,8 @@ internal sealed class CsvRecordParser
         QuoteInQuoted,
     }
 
-    // A batch is handed over once it holds this many records or bytes, checked after each input chunk (128 KiB):
-    // the initial capacities of RowBatch hold a full batch plus one chunk, so steady-state batches never resize.
+    // A batch is handed over once it holds this many records or bytes, checked after each input chunk (128 KiB),
+    // so a batch never holds more than these plus one chunk: a recycled RowBatch grows to that once, then stops.
     private const int RecordsPerBatch = 2048;
     private const int BytesPerBatch = 512 * 1024;
     private readonly byte _delimiter;
