@@ -3,7 +3,6 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Text;
 using System.Text.RegularExpressions;
-using DuckDB.NET.Data;
 using Microsoft.Extensions.Logging;
 
 namespace HealthAnalytics.Integration.Tests.Privacy;
@@ -43,46 +42,32 @@ public sealed class CapturingLoggerProvider : ILoggerProvider
 public static class LeakScan
 {
     /// <summary>Every row of a Parquet file (DuckDB), dates as ISO, one line per row.</summary>
-    public static string DumpParquet(byte[] parquet)
+    public static string DumpParquet(byte[] parquet) => Parquet.Query(parquet, file => $"SELECT * FROM read_parquet('{file}')", reader =>
     {
-        var path = Path.Combine(Path.GetTempPath(), "ha-privacy-" + Guid.NewGuid().ToString("N") + ".parquet");
-        File.WriteAllBytes(path, parquet);
-        try
+        var text = new StringBuilder();
+        for (var i = 0; i < reader.FieldCount; i++)
         {
-            using var connection = new DuckDBConnection("DataSource=:memory:");
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = $"SELECT * FROM read_parquet('{path}')";
-            using var reader = command.ExecuteReader();
-            var text = new StringBuilder();
+            text.Append(reader.GetName(i)).Append('|');
+        }
+
+        text.Append('\n');
+        while (reader.Read())
+        {
             for (var i = 0; i < reader.FieldCount; i++)
             {
-                text.Append(reader.GetName(i)).Append('|');
+                text.Append(reader.IsDBNull(i) ? string.Empty : reader.GetValue(i) switch
+                {
+                    DateTime d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                    DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                    var v => Convert.ToString(v, CultureInfo.InvariantCulture),
+                }).Append('|');
             }
 
             text.Append('\n');
-            while (reader.Read())
-            {
-                for (var i = 0; i < reader.FieldCount; i++)
-                {
-                    text.Append(reader.IsDBNull(i) ? string.Empty : reader.GetValue(i) switch
-                    {
-                        DateTime d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-                        DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-                        var v => Convert.ToString(v, CultureInfo.InvariantCulture),
-                    }).Append('|');
-                }
-
-                text.Append('\n');
-            }
-
-            return text.ToString();
         }
-        finally
-        {
-            File.Delete(path);
-        }
-    }
+
+        return text.ToString();
+    });
 
     /// <summary>A blob as text: a ZIP (a model) is expanded entry by entry, other bytes read as UTF-8.</summary>
     public static string BlobText(byte[] bytes)

@@ -101,24 +101,11 @@ public static class Harness
 
     /// <summary>Rows and distinct primary keys of a curated Parquet, read by DuckDB.</summary>
     public static (long Rows, long DistinctKeys) CountRowsAndKeys(byte[] parquet)
-    {
-        var path = Path.Combine(Path.GetTempPath(), "ha-test-" + Guid.NewGuid().ToString("N") + ".parquet");
-        File.WriteAllBytes(path, parquet);
-        try
+        => Parquet.Query(parquet, file => $"SELECT count(*), count(DISTINCT encounter_id) FROM read_parquet('{file}')", reader =>
         {
-            using var connection = new DuckDBConnection("DataSource=:memory:");
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = $"SELECT count(*), count(DISTINCT encounter_id) FROM read_parquet('{path}')";
-            using var reader = command.ExecuteReader();
             reader.Read();
             return (Convert.ToInt64(reader.GetValue(0), CultureInfo.InvariantCulture), Convert.ToInt64(reader.GetValue(1), CultureInfo.InvariantCulture));
-        }
-        finally
-        {
-            File.Delete(path);
-        }
-    }
+        });
 
     /// <summary>
     /// The state an upload must end in, read back independently from Azurite: one ledger entry, curated, with
