@@ -124,30 +124,13 @@ public sealed partial class IngestionService(
     public async Task<IngestionResult> AbandonAsync(UploadLedgerEntry stalled, string reason, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(stalled);
-        var now = time.GetUtcNow();
-        var claim = await ledger.ClaimAsync(stalled with
-        {
-            Status = UploadStatus.Processing,
-            UpdatedAt = now,
-            ClaimToken = Guid.NewGuid().ToString("N"),
-            ClaimedUntil = now + options.Value.ClaimTimeout,
-        }, cancellationToken);
+        var claim = await ledger.ClaimAsync(WithNewClaim(stalled, time.GetUtcNow()), cancellationToken);
         if (NotOurs(claim) is { } skipped)
         {
             return skipped;
         }
 
-        var (jsonPath, htmlPath) = await SaveReportAsync(claim.Entry.Dataset, claim.Entry.UploadId, FailureReport(claim.Entry, request: null, reason), cancellationToken);
-        var written = await ledger.CompleteAsync(claim.Entry with
-        {
-            Status = UploadStatus.Failed,
-            FailureReason = reason,
-            ReportPath = jsonPath,
-            HtmlReportPath = htmlPath,
-            ClaimedUntil = null,
-            UpdatedAt = time.GetUtcNow(),
-        }, cancellationToken);
-        if (!written)
+        if (!await EndFailedAsync(claim.Entry, request: null, reason, cancellationToken))
         {
             return await ClaimLostAsync(claim.Entry);
         }
@@ -296,23 +279,17 @@ public sealed partial class IngestionService(
         var written = false;
         try
         {
-            string? jsonPath = null, htmlPath = null;
-            if (exhausted)
-            {
-                (jsonPath, htmlPath) = await SaveReportAsync(entry.Dataset, entry.UploadId, FailureReport(entry, request, reason), CancellationToken.None);
-            }
+            written = exhausted
+                ? await EndFailedAsync(entry, request, reason, CancellationToken.None)
+                : await ledger.CompleteAsync(entry with
+                {
+                    Status = UploadStatus.Processing,
+                    FailureReason = reason,
 
-            written = await ledger.CompleteAsync(entry with
-            {
-                Status = exhausted ? UploadStatus.Failed : UploadStatus.Processing,
-                FailureReason = reason,
-                ReportPath = jsonPath ?? entry.ReportPath,
-                HtmlReportPath = htmlPath ?? entry.HtmlReportPath,
-
-                // Released: the redelivery may claim it at once instead of waiting for the claim to expire.
-                ClaimedUntil = null,
-                UpdatedAt = time.GetUtcNow(),
-            }, CancellationToken.None);
+                    // Released: the redelivery may claim it at once instead of waiting for the claim to expire.
+                    ClaimedUntil = null,
+                    UpdatedAt = time.GetUtcNow(),
+                }, CancellationToken.None);
             if (!written)
             {
                 // Another run took the upload over, or this run had already recorded the final status before the
@@ -335,6 +312,22 @@ public sealed partial class IngestionService(
 
         LogFailed(log, entry.UploadId, entry.Attempts, reason);
         return new IngestionResult(IngestionDisposition.Failed, entry.UploadId, UploadStatus.Failed);
+    }
+
+    /// <summary>Ends the upload as <c>failed</c> with a failure report. False when the claim was lost (nothing
+    /// written to the ledger).</summary>
+    private async Task<bool> EndFailedAsync(UploadLedgerEntry entry, UploadRequest? request, string reason, CancellationToken cancellationToken)
+    {
+        var (jsonPath, htmlPath) = await SaveReportAsync(entry.Dataset, entry.UploadId, FailureReport(entry, request, reason), cancellationToken);
+        return await ledger.CompleteAsync(entry with
+        {
+            Status = UploadStatus.Failed,
+            FailureReason = reason,
+            ReportPath = jsonPath,
+            HtmlReportPath = htmlPath,
+            ClaimedUntil = null,
+            UpdatedAt = time.GetUtcNow(),
+        }, cancellationToken);
     }
 
     private static QualityReport FailureReport(UploadLedgerEntry entry, UploadRequest? request, string reason) => new()
@@ -386,8 +379,7 @@ public sealed partial class IngestionService(
     private UploadLedgerEntry NewEntry(UploadName name, UploadProperties properties, string uploadId, string? contentSha256)
     {
         var now = time.GetUtcNow();
-        var claimTimeout = options.Value.ClaimTimeout;
-        return new UploadLedgerEntry
+        return WithNewClaim(new UploadLedgerEntry
         {
             UploadId = uploadId,
             Dataset = name.Dataset,
@@ -397,11 +389,18 @@ public sealed partial class IngestionService(
             SizeBytes = properties.Size,
             ContentSha256 = contentSha256,
             ReceivedAt = now,
-            UpdatedAt = now,
-            ClaimToken = Guid.NewGuid().ToString("N"),
-            ClaimedUntil = now + claimTimeout,
-        };
+        }, now);
     }
+
+    /// <summary>The entry as a new run's claim request: <c>processing</c>, a fresh random token, held for
+    /// <see cref="IngestionRunOptions.ClaimTimeout"/> from <paramref name="now"/>.</summary>
+    private UploadLedgerEntry WithNewClaim(UploadLedgerEntry entry, DateTimeOffset now) => entry with
+    {
+        Status = UploadStatus.Processing,
+        UpdatedAt = now,
+        ClaimToken = Guid.NewGuid().ToString("N"),
+        ClaimedUntil = now + options.Value.ClaimTimeout,
+    };
 
     // Random names under the temp folder: nothing from the blob name ever reaches the file system.
     private static string NewTempPath() => Path.Combine(Path.GetTempPath(), "ha-ingest-" + Guid.NewGuid().ToString("N") + ".tmp");
