@@ -1,7 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using DuckDB.NET.Data;
 using HealthAnalytics.DevHost;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -60,16 +59,8 @@ public static class CuratedRows
         ["age", "sex", "admission_type", "prior_admissions", "medication_count", "hba1c", "glucose", "creatinine", "systolic_bp", "heart_rate", "bmi", "length_of_stay_days"];
 
     public static List<Dictionary<string, object?>> Read(byte[] parquet, int limit)
-    {
-        var path = Path.Combine(Path.GetTempPath(), "ha-serving-" + Guid.NewGuid().ToString("N") + ".parquet");
-        File.WriteAllBytes(path, parquet);
-        try
+        => Parquet.Query(parquet, file => $"SELECT {string.Join(", ", Features)} FROM read_parquet('{file}') ORDER BY age, bmi, glucose LIMIT {limit}", reader =>
         {
-            using var connection = new DuckDBConnection("DataSource=:memory:");
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = $"SELECT {string.Join(", ", Features)} FROM read_parquet('{path}') ORDER BY age, bmi, glucose LIMIT {limit}";
-            using var reader = command.ExecuteReader();
             var rows = new List<Dictionary<string, object?>>();
             while (reader.Read())
             {
@@ -90,10 +81,5 @@ public static class CuratedRows
             }
 
             return rows;
-        }
-        finally
-        {
-            File.Delete(path);
-        }
-    }
+        });
 }
