@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using System.Security.Cryptography;
 
 namespace HealthAnalytics.Domain.Ingestion;
@@ -158,8 +159,8 @@ public sealed class HmacSha256Lanes
         where TChar : unmanaged
     {
         var n = TLanes.Count;
-        Span<uint> words = stackalloc uint[16 * 8];  // words[t * n + lane]: word t of each lane's current block
-        Span<uint> digests = stackalloc uint[8 * 8]; // digests[i * n + lane]: state word i of each lane
+        Span<byte> padded = stackalloc byte[8 * BlockLength]; // lane-major padded blocks: lane j at j * 64
+        Span<uint> digests = stackalloc uint[8 * 8];         // digests[i * n + lane]: state word i of each lane
         Span<uint> masks = stackalloc uint[8];
         Span<int> blockCounts = stackalloc int[8];
         Span<byte> mac = stackalloc byte[MacLength];
@@ -190,13 +191,17 @@ public sealed class HmacSha256Lanes
             {
                 for (var lane = 0; lane < n; lane++)
                 {
-                    var message = lane < active ? source.Slice(messages[first + lane].Start, messages[first + lane].Length) : default;
-                    FillBlock(message, b, blockCounts[lane], words, lane, n);
+                    // A finished lane's stale block is hashed too, and its result discarded by the mask below.
+                    if (b < blockCounts[lane])
+                    {
+                        var message = lane < active ? source.Slice(messages[first + lane].Start, messages[first + lane].Length) : default;
+                        FillBlock(message, b, blockCounts[lane], padded.Slice(lane * BlockLength, BlockLength));
+                    }
                 }
 
                 for (var t = 0; t < 16; t++)
                 {
-                    schedule[t] = TLanes.Load(ref words[t * n]);
+                    schedule[t] = TLanes.LoadBigEndianColumn(ref padded[t * 4]);
                 }
 
                 if (uneven)
@@ -255,10 +260,9 @@ public sealed class HmacSha256Lanes
         }
     }
 
-    /// <summary>Transposes block <paramref name="b"/> of <paramref name="message"/> (with SHA-256 padding) into lane <paramref name="lane"/>.</summary>
-    private static void FillBlock(ReadOnlySpan<byte> message, int b, int blockCount, Span<uint> words, int lane, int n)
+    /// <summary>Writes block <paramref name="b"/> of <paramref name="message"/>, with SHA-256 padding, into <paramref name="block"/>.</summary>
+    private static void FillBlock(ReadOnlySpan<byte> message, int b, int blockCount, Span<byte> block)
     {
-        Span<byte> block = stackalloc byte[BlockLength];
         block.Clear();
         var offset = b * BlockLength;
         if (offset < message.Length)
@@ -273,16 +277,8 @@ public sealed class HmacSha256Lanes
 
         if (b == blockCount - 1)
         {
-            // Bit length of ipad block + message.
+            // Bit length of the ipad block plus the message.
             BinaryPrimitives.WriteUInt64BigEndian(block[56..], (ulong)(BlockLength + message.Length) * 8);
-        }
-
-        if (b < blockCount)
-        {
-            for (var t = 0; t < 16; t++)
-            {
-                words[(t * n) + lane] = BinaryPrimitives.ReadUInt32BigEndian(block[(t * 4)..]);
-            }
         }
     }
 
@@ -380,6 +376,9 @@ internal interface ILanes<TSelf>
     /// <summary>Reads <see cref="Count"/> consecutive values.</summary>
     static abstract TSelf Load(ref uint source);
 
+    /// <summary>The transpose: lane <c>j</c> gets the big-endian word at <c>first + 64 * j</c> (word t of block j).</summary>
+    static abstract TSelf LoadBigEndianColumn(ref byte first);
+
     /// <summary>Writes <see cref="Count"/> consecutive values.</summary>
     static abstract void Store(TSelf value, ref uint destination);
 
@@ -399,6 +398,9 @@ internal interface ILanes<TSelf>
 internal readonly struct Lanes256 : ILanes<Lanes256>
 {
     public const int Count = 8;
+    private static readonly Vector256<byte> ByteSwap = Vector256.Create(
+        (byte)3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12, 3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12);
+
     private readonly Vector256<uint> _value;
 
     private Lanes256(Vector256<uint> value) => _value = value;
@@ -410,6 +412,24 @@ internal readonly struct Lanes256 : ILanes<Lanes256>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lanes256 Load(ref uint source) => new(Vector256.LoadUnsafe(ref source));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Lanes256 LoadBigEndianColumn(ref byte first)
+    {
+        if (Avx2.IsSupported)
+        {
+            // One gather of 8 words 64 bytes apart, then a byte swap of each word (vpshufb).
+            fixed (byte* p = &first)
+            {
+                var words = Avx2.GatherVector256((uint*)p, Vector256.Create(0, 16, 32, 48, 64, 80, 96, 112), 4);
+                return new(Avx2.Shuffle(words.AsByte(), ByteSwap).AsUInt32());
+            }
+        }
+
+        return new(Vector256.Create(
+            Lane1.BigEndianAt(ref first, 0), Lane1.BigEndianAt(ref first, 1), Lane1.BigEndianAt(ref first, 2), Lane1.BigEndianAt(ref first, 3),
+            Lane1.BigEndianAt(ref first, 4), Lane1.BigEndianAt(ref first, 5), Lane1.BigEndianAt(ref first, 6), Lane1.BigEndianAt(ref first, 7)));
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(Lanes256 value, ref uint destination) => value._value.StoreUnsafe(ref destination);
@@ -449,6 +469,10 @@ internal readonly struct Lanes128 : ILanes<Lanes128>
     public static Lanes128 Load(ref uint source) => new(Vector128.LoadUnsafe(ref source));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes128 LoadBigEndianColumn(ref byte first) =>
+        new(Vector128.Create(Lane1.BigEndianAt(ref first, 0), Lane1.BigEndianAt(ref first, 1), Lane1.BigEndianAt(ref first, 2), Lane1.BigEndianAt(ref first, 3)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(Lanes128 value, ref uint destination) => value._value.StoreUnsafe(ref destination);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -484,6 +508,14 @@ internal readonly struct Lane1 : ILanes<Lane1>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lane1 Load(ref uint source) => new(source);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lane1 LoadBigEndianColumn(ref byte first) => new(BigEndianAt(ref first, 0));
+
+    /// <summary>The big-endian word of block <paramref name="lane"/> (64 bytes apart) at <paramref name="first"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static uint BigEndianAt(ref byte first, int lane) =>
+        BinaryPrimitives.ReadUInt32BigEndian(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref first, lane * 64), 4));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(Lane1 value, ref uint destination) => destination = value._value;
