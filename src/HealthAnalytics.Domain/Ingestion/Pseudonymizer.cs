@@ -135,8 +135,9 @@ public sealed class Pseudonymizer
     /// Pseudonyms of many UTF-8 values at once, 64 lower-case hex UTF-8 bytes per value, consecutively: value
     /// <c>i</c> = <c>utf8Source[v.Start..(v.Start + v.Length)]</c> gets exactly the pseudonym that
     /// <see cref="Pseudonymize(string)"/> gives its decoded text (trimmed, NFC). ASCII values, the usual identifiers,
-    /// go through the multi-buffer HMAC (8 at a time with AVX2, ~6x faster than OpenSSL per short value); others take the
-    /// normalizing path. Thread-safe; does not allocate for ASCII values.
+    /// go through the multi-buffer HMAC (8 at a time with AVX2: ~0.2 µs per short value against ~1.1–1.4 µs through
+    /// OpenSSL); others take the normalizing path. Pass many values per call: lanes are only full with 8 or more, and one
+    /// value per call costs as much as OpenSSL. Thread-safe; does not allocate for ASCII values.
     /// </summary>
     public void PseudonymizeBatch(ReadOnlySpan<byte> utf8Source, ReadOnlySpan<(int Start, int Length)> values, Span<byte> hexDestination) =>
         PseudonymizeBatchCore(utf8Source, values, hexDestination);
