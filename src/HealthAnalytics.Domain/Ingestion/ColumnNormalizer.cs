@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.RegularExpressions;
 using HealthAnalytics.Domain.Contracts;
 
@@ -55,6 +56,42 @@ public readonly record struct CellResult
     internal static CellResult Invalid(string rule) => new() { Status = CellStatus.Invalid, Rule = rule };
 }
 
+/// <summary>
+/// The cleaner's compact form of a <see cref="CellResult"/>: 24 bytes instead of 64. A clean worker writes one per
+/// cell and the commit stage reads them back on another core, so their size is memory traffic on the hot path.
+/// The value lives in <see cref="Bits"/>, read according to the column type.
+/// </summary>
+internal readonly struct Cell
+{
+    private readonly byte _status;
+
+    /// <summary>Integer: the value; Number: the double's bits; Date: day number; DateTime: UTC ticks; Boolean: 1/0; Category: index in <see cref="ColumnNormalizer.Canonicals"/>.</summary>
+    public long Bits { get; init; }
+
+    public string? Rule { get; init; }
+
+    /// <summary>UTF-8 bytes of a string value in the caller's text buffer.</summary>
+    public int TextLength { get; init; }
+
+    public CellStatus Status { get => (CellStatus)_status; init => _status = (byte)value; }
+
+    public bool Fixed { get; init; }
+
+    public double Number => BitConverter.Int64BitsToDouble(Bits);
+
+    public DateOnly Date => DateOnly.FromDayNumber((int)Bits);
+
+    public DateTime DateTime => new(Bits, DateTimeKind.Utc);
+
+    public static Cell Missing => new() { Status = CellStatus.Missing };
+
+    public static Cell Invalid(string rule) => new() { Status = CellStatus.Invalid, Rule = rule };
+
+    public static Cell OfInteger(long value, bool isFixed = false) => new() { Status = CellStatus.Value, Bits = value, Fixed = isFixed };
+
+    public static Cell OfNumber(double value, bool isFixed = false) => new() { Status = CellStatus.Value, Bits = BitConverter.DoubleToInt64Bits(value), Fixed = isFixed };
+}
+
 /// <summary>A normalized value as an object, for callers off the hot path (prediction API, tools).</summary>
 /// <param name="Value">int, double, bool, DateOnly, DateTime or string; null when missing or invalid.</param>
 public sealed record NormalizedValue(CellStatus Status, object? Value, string? Rule, bool Fixed);
@@ -79,8 +116,8 @@ public sealed class ColumnNormalizer
     private const int MaxCachedPatterns = 256;
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Regex> Patterns = new(StringComparer.Ordinal);
     private readonly (string Unit, double Factor, double Offset, bool IsCanonical)[] _units;
-    private readonly Dictionary<string, (string Canonical, bool IsAlias)>.AlternateLookup<ReadOnlySpan<char>> _categories;
-    private readonly Dictionary<string, (string Canonical, bool IsAlias)>? _categoryMap;
+    private readonly Dictionary<string, (string Canonical, bool IsAlias, int Index)>.AlternateLookup<ReadOnlySpan<char>> _categories;
+    private readonly Dictionary<string, (string Canonical, bool IsAlias, int Index)>? _categoryMap;
 
     /// <param name="column">The column.</param>
     /// <param name="dialect">Date formats and decimal separator.</param>
@@ -118,21 +155,29 @@ public sealed class ColumnNormalizer
         _units = [.. units];
         if (column.Categories is not null)
         {
-            _categoryMap = new Dictionary<string, (string, bool)>(StringComparer.Ordinal);
+            _categoryMap = new Dictionary<string, (string, bool, int)>(StringComparer.Ordinal);
+            var canonicals = new List<string>();
             foreach (var (canonical, aliases) in column.Categories)
             {
-                _categoryMap[CategoryFolding.Fold(canonical)] = (canonical, false);
+                _categoryMap[CategoryFolding.Fold(canonical)] = (canonical, false, canonicals.Count);
                 foreach (var alias in aliases ?? [])
                 {
-                    _categoryMap.TryAdd(CategoryFolding.Fold(alias), (canonical, true));
+                    _categoryMap.TryAdd(CategoryFolding.Fold(alias), (canonical, true, canonicals.Count));
                 }
+
+                canonicals.Add(canonical);
             }
+
+            Canonicals = [.. canonicals];
 
             _categories = _categoryMap.GetAlternateLookup<ReadOnlySpan<char>>();
         }
     }
 
     public ColumnSpec Column => _column;
+
+    /// <summary>The contract's canonical categories, in contract order (a <see cref="Cell"/> holds an index into it).</summary>
+    internal string[] Canonicals { get; } = [];
 
     /// <summary>Normalizes one raw value (e.g. a JSON input of the prediction API).</summary>
     /// <param name="raw">The value as text; null counts as empty.</param>
@@ -173,6 +218,223 @@ public sealed class ColumnNormalizer
             ColumnType.Category => NormalizeCategory(s),
             _ => NormalizeString(s, textDestination),
         };
+    }
+
+    /// <summary>
+    /// The cleaner's path: a cell as UTF-8 straight from the parsed batch, the result in compact form, string
+    /// values written as UTF-8 to <paramref name="textDestination"/> (room for <see cref="Utf8TextRoom"/> bytes).
+    /// ASCII cells of the common shapes are handled on bytes; anything else (non-ASCII text, unit suffixes,
+    /// exponents, long digit strings, date-times) is decoded and given to the text path, so both paths agree by
+    /// construction on every input the fast path declines (and by test on the ones it takes).
+    /// </summary>
+    /// <param name="utf8">The cell.</param>
+    /// <param name="textDestination">Where a string value goes.</param>
+    /// <param name="sourceUnit">As in the text path.</param>
+    /// <param name="isAscii">The caller already knows the cell is ASCII (it checked the whole record at once).</param>
+    internal Cell Normalize(ReadOnlySpan<byte> utf8, Span<byte> textDestination, string? sourceUnit, bool isAscii = false)
+    {
+        if ((isAscii || Ascii.IsValid(utf8)) && TryNormalizeAscii(utf8.Trim(AsciiWhiteSpace), textDestination, sourceUnit, out var fast))
+        {
+            return fast;
+        }
+
+        return NormalizeDecoded(utf8, textDestination, sourceUnit);
+    }
+
+    /// <summary>Bytes a string cell of <paramref name="utf8Length"/> bytes may need (upper-casing can lengthen UTF-8).</summary>
+    internal static int Utf8TextRoom(int utf8Length) => (utf8Length * 3) + 3;
+
+    private static ReadOnlySpan<byte> AsciiWhiteSpace => " \t\n\v\f\r"u8;
+
+    private Cell NormalizeDecoded(ReadOnlySpan<byte> utf8, Span<byte> textDestination, string? sourceUnit)
+    {
+        var rented = utf8.Length > MaxStackText ? System.Buffers.ArrayPool<char>.Shared.Rent((utf8.Length * 2) + 2) : null;
+        try
+        {
+            Span<char> chars = rented ?? stackalloc char[(MaxStackText * 2) + 2];
+            var n = Encoding.UTF8.GetChars(utf8, chars);
+            var raw = chars[..n];
+            var normalized = chars[n..];
+            var r = Normalize(raw, normalized, sourceUnit);
+            if (r.Status != CellStatus.Value)
+            {
+                return r.Status == CellStatus.Missing ? Cell.Missing : Cell.Invalid(r.Rule!);
+            }
+
+            return _column.Type switch
+            {
+                ColumnType.Integer => Cell.OfInteger(r.Integer, r.Fixed),
+                ColumnType.Number => Cell.OfNumber(r.Number, r.Fixed),
+                ColumnType.Boolean => new Cell { Status = CellStatus.Value, Bits = r.Boolean ? 1 : 0 },
+                ColumnType.Date => new Cell { Status = CellStatus.Value, Bits = r.Date.DayNumber },
+                ColumnType.DateTime => new Cell { Status = CellStatus.Value, Bits = r.DateTime.ToUniversalTime().Ticks },
+                ColumnType.Category => new Cell { Status = CellStatus.Value, Bits = _categoryMap![CategoryFolding.Fold(r.Category!)].Index, Fixed = r.Fixed },
+                _ => new Cell { Status = CellStatus.Value, Fixed = r.Fixed, TextLength = Encoding.UTF8.GetBytes(normalized[..r.TextLength], textDestination) },
+            };
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                System.Buffers.ArrayPool<char>.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <summary>The byte fast path over a trimmed ASCII cell; false = not a common shape, take the text path.</summary>
+    private bool TryNormalizeAscii(ReadOnlySpan<byte> s, Span<byte> destination, string? sourceUnit, out Cell cell)
+    {
+        cell = default;
+        if (s.IsEmpty)
+        {
+            cell = _column.Required ? Cell.Invalid(Rules.Required) : Cell.Missing;
+            return true;
+        }
+
+        switch (_column.Type)
+        {
+            case ColumnType.Integer or ColumnType.Number:
+                return sourceUnit is null && TryNumberAscii(s, out cell);
+            case ColumnType.Date:
+                foreach (var format in _dateFormats)
+                {
+                    if (format.TryParse(s, out var date))
+                    {
+                        cell = _column.NotAfterToday && date > _today ? Cell.Invalid(Rules.FutureDate) : new Cell { Status = CellStatus.Value, Bits = date.DayNumber };
+                        return true;
+                    }
+                }
+
+                cell = Cell.Invalid(Rules.Type);
+                return true;
+            case ColumnType.Boolean:
+                cell = BooleanAscii(s);
+                return true;
+            case ColumnType.Category when s.Length <= MaxStackText && _categoryMap is not null:
+            {
+                Span<char> folded = stackalloc char[s.Length];
+                Ascii.ToLower(s, folded, out _);
+                cell = _categories.TryGetValue(folded, out var hit)
+                    ? new Cell { Status = CellStatus.Value, Bits = hit.Index, Fixed = hit.IsAlias }
+                    : Cell.Invalid(Rules.Category);
+                return true;
+            }
+
+            case ColumnType.String when s.Length <= MaxStackText:
+            {
+                var isFixed = false;
+                if (_column.UpperCase)
+                {
+                    Ascii.ToUpper(s, destination, out _);
+                    isFixed = !s.SequenceEqual(destination[..s.Length]);
+                }
+                else
+                {
+                    s.CopyTo(destination);
+                }
+
+                if (_pattern is not null)
+                {
+                    Span<char> text = stackalloc char[s.Length];
+                    Ascii.ToUtf16(destination[..s.Length], text, out _);
+                    if (!_pattern.IsMatch(text))
+                    {
+                        cell = Cell.Invalid(Rules.Pattern);
+                        return true;
+                    }
+                }
+
+                cell = new Cell { Status = CellStatus.Value, Fixed = isFixed, TextLength = s.Length };
+                return true;
+            }
+
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>[sign] digits [separator digits], at most 15 digits, nothing else: exactly what <see cref="TryFastDecimal"/> computes exactly.</summary>
+    private bool TryNumberAscii(ReadOnlySpan<byte> s, out Cell cell)
+    {
+        cell = default;
+        var i = 0;
+        var negative = false;
+        if (s[0] is (byte)'+' or (byte)'-')
+        {
+            negative = s[0] == '-';
+            i++;
+        }
+
+        long mantissa = 0;
+        var digits = 0;
+        var fraction = -1;
+        for (; i < s.Length; i++)
+        {
+            var c = s[i];
+            if ((uint)(c - '0') <= 9)
+            {
+                mantissa = (mantissa * 10) + (c - '0');
+                digits++;
+                if (fraction >= 0)
+                {
+                    fraction++;
+                }
+            }
+            else if (fraction < 0 && (c == '.' || (c == ',' && _decimalComma)))
+            {
+                fraction = 0;
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        if (digits is 0 or > 15)
+        {
+            return false;
+        }
+
+        if (_column.Type == ColumnType.Integer && fraction >= 0)
+        {
+            cell = Cell.Invalid(Rules.Type); // "12.5" in an integer column, as on the text path
+            return true;
+        }
+
+        var value = fraction > 0 ? mantissa / Pow10[fraction] : mantissa;
+        if (negative)
+        {
+            value = -value;
+        }
+
+        if (CheckNumber(ref value, false, 1, 0) is { } rule)
+        {
+            cell = Cell.Invalid(rule);
+            return true;
+        }
+
+        cell = _column.Type == ColumnType.Integer ? Cell.OfInteger((long)value) : Cell.OfNumber(value);
+        return true;
+    }
+
+    private static Cell BooleanAscii(ReadOnlySpan<byte> s)
+    {
+        if (s.Length > 5)
+        {
+            return Cell.Invalid(Rules.Type);
+        }
+
+        Span<byte> lower = stackalloc byte[5];
+        Ascii.ToLower(s, lower, out var n);
+        bool? value = lower[..n] switch
+        {
+            [(byte)'1'] or [(byte)'t'] or [(byte)'y'] => true,
+            [(byte)'0'] or [(byte)'f'] or [(byte)'n'] => false,
+            _ when lower[..n].SequenceEqual("true"u8) || lower[..n].SequenceEqual("yes"u8) || lower[..n].SequenceEqual("oui"u8) => true,
+            _ when lower[..n].SequenceEqual("false"u8) || lower[..n].SequenceEqual("no"u8) || lower[..n].SequenceEqual("non"u8) => false,
+            _ => null,
+        };
+        return value is { } b ? new Cell { Status = CellStatus.Value, Bits = b ? 1 : 0 } : Cell.Invalid(Rules.Type);
     }
 
     private CellResult NormalizeString(ReadOnlySpan<char> s, Span<char> destination)
@@ -364,9 +626,22 @@ public sealed class ColumnNormalizer
             }
         }
 
+        if (CheckNumber(ref value, converted, factor, offset) is { } rule)
+        {
+            return CellResult.Invalid(rule);
+        }
+
+        return _column.Type == ColumnType.Integer
+            ? new CellResult { Status = CellStatus.Value, Integer = (long)value, Number = value, Fixed = converted }
+            : new CellResult { Status = CellStatus.Value, Number = value, Fixed = converted };
+    }
+
+    /// <summary>What both the text and the UTF-8 path do with a parsed number: unit conversion, rounding, range. Returns the failed rule.</summary>
+    private string? CheckNumber(ref double value, bool converted, double factor, double offset)
+    {
         if (!double.IsFinite(value))
         {
-            return CellResult.Invalid(Rules.NonFinite);
+            return Rules.NonFinite;
         }
 
         if (converted)
@@ -379,22 +654,17 @@ public sealed class ColumnNormalizer
             value = Math.Round(value, MidpointRounding.AwayFromZero);
         }
 
-        if (!double.IsFinite(value) || (_column.Range is { } r && (value < r.Min || value > r.Max)))
+        if (!double.IsFinite(value))
         {
-            return CellResult.Invalid(double.IsFinite(value) ? Rules.Range : Rules.NonFinite);
+            return Rules.NonFinite;
         }
 
-        if (_column.Type == ColumnType.Integer)
+        if (_column.Range is { } r && (value < r.Min || value > r.Max))
         {
-            if (value is < int.MinValue or > int.MaxValue)
-            {
-                return CellResult.Invalid(Rules.Range);
-            }
-
-            return new CellResult { Status = CellStatus.Value, Integer = (long)value, Number = value, Fixed = converted };
+            return Rules.Range;
         }
 
-        return new CellResult { Status = CellStatus.Value, Number = value, Fixed = converted };
+        return _column.Type == ColumnType.Integer && value is < int.MinValue or > int.MaxValue ? Rules.Range : null;
     }
 
     /// <summary>Exact powers of ten as doubles (10^22 is the largest exactly representable one).</summary>

@@ -95,6 +95,12 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
         public int PrefixLength { get; set; } = -1;
         public bool YearOnly { get; set; }
 
+        /// <summary>Position in the primary key, or -1.</summary>
+        public int KeyOrdinal { get; set; } = -1;
+
+        /// <summary>Category columns: the canonical values as UTF-8 (indexed like <see cref="ColumnNormalizer.Canonicals"/>).</summary>
+        public byte[][] CategoryUtf8 { get; set; } = [];
+
         // Statistics over output rows (missing, numeric, categories) and all rows (invalid).
         public long Missing;
         public long Invalid;
@@ -103,7 +109,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
         public double Max = double.NegativeInfinity;
         public double Sum;
         public long Count;
-        public Dictionary<string, long>? Categories;
+        public long[]? CategoryCounts;
 
         public bool ReportsValues => Privacy is PrivacyRole.None or PrivacyRole.Sensitive;
     }
@@ -117,22 +123,29 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
 
     /// <summary>
     /// What the clean stage found for one <see cref="RowBatch"/>: per record its outcome and primary-key
-    /// fingerprint, per (record, column) the cell result and where its text (normalized value or pseudonym)
+    /// fingerprint, per (record, column) the cell and where its UTF-8 text (normalized value or pseudonym)
     /// sits in <see cref="Text"/>. Recycled with its batch.
     /// </summary>
-    private sealed class BatchResults(int columns)
+    private sealed class BatchResults(int columns, int keyColumns)
     {
-        public CellResult[] Cells = [];
+        public Cell[] Cells = [];
         public int[] TextStart = [];
-        public char[] Text = new char[1 << 20];
+        public byte[] Text = new byte[1 << 20];
         public RecordOutcome[] Outcome = [];
         public ulong[] KeyHash = [];
         public readonly List<(int Record, int Plan, string Rule)> Violations = [];
-        public readonly int[] RawStart = new int[columns];
-        public readonly int[] RawLength = new int[columns];
 
-        /// <summary>Per column, where the last pseudonymized value of this batch and its pseudonym are in <see cref="Text"/>.</summary>
-        public readonly (int Value, int Length, int Pseudonym)[] LastPseudonym = new (int, int, int)[columns];
+        /// <summary>Per primary-key column, the fingerprint of the current record's trimmed raw value.</summary>
+        public readonly ulong[] KeyPart = new ulong[keyColumns];
+
+        /// <summary>Per column, where the last pseudonymized value of this batch is in <see cref="Text"/>, and its index in <see cref="ToHash"/>.</summary>
+        public readonly (int Value, int Length, int Hashed)[] LastPseudonym = new (int, int, int)[columns];
+
+        /// <summary>Distinct identifier values of this batch to pseudonymize, hashed together once the batch is cleaned.</summary>
+        public readonly List<(int Start, int Length)> ToHash = [];
+
+        /// <summary>Identifier cells (index into <see cref="Cells"/>) and which <see cref="ToHash"/> value they take the pseudonym of.</summary>
+        public readonly List<(int Cell, int Hashed)> Pseudonymized = [];
         public int Start;
 
         public void Prepare(int records)
@@ -141,13 +154,15 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
             {
                 // Headroom: batch sizes vary a little, and a reallocation per batch would churn the large-object heap.
                 var capacity = Math.Max(records, 3072);
-                Cells = new CellResult[capacity * columns];
+                Cells = new Cell[capacity * columns];
                 TextStart = new int[capacity * columns];
                 Outcome = new RecordOutcome[capacity];
                 KeyHash = new ulong[capacity];
             }
 
             Violations.Clear();
+            ToHash.Clear();
+            Pseudonymized.Clear();
             LastPseudonym.AsSpan().Fill((0, 0, -1));
         }
     }
@@ -161,7 +176,6 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
         // Record batches ever allocated: the parser's two (full + next), the channel's two, and the ones being cleaned
         // or committed. More would only sit in the free list (each is ~1.6 MB).
         private const int MaxBatches = CleanInFlight + 5;
-        private readonly ConcurrentBag<Pseudonymizer.Session> _sessions = [];
         private readonly ConcurrentBag<BatchResults> _freeResults = [];
         private readonly DatasetContract _contract = upload.Contract;
         private readonly List<ColumnPlan> _plans = [];
@@ -186,10 +200,6 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
         {
             _keys.Dispose();
             _groups.Dispose();
-            while (_sessions.TryTake(out var session))
-            {
-                session.Dispose();
-            }
         }
 
         public async Task<QualityReport> RunAsync(Stream input, Stream output, CancellationToken ct)
@@ -223,7 +233,12 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                 var producer = Task.Factory.StartNew(
                     () => Produce(csv, first, firstLength, delimiter, batches.Writer, free.Reader, cts.Token),
                     cts.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-                var pending = new Queue<(RowBatch Batch, BatchResults Results, Task Cleaning)>();
+                // The commit stage runs as its own task, fed in file order: while it commits one batch, the dispatch
+                // loop keeps up to CleanInFlight batches cleaning, so both cores stay busy.
+                var cleaned = Channel.CreateBounded<(RowBatch Batch, BatchResults Results, Task Cleaning)>(
+                    new BoundedChannelOptions(CleanInFlight) { SingleReader = true, SingleWriter = true });
+                var committer = Task.CompletedTask;
+                var cleanings = new List<Task>();
                 try
                 {
                     var header = true;
@@ -236,6 +251,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                             _planArray = [.. _plans];
                             _writer = new ParquetFileWriter(buffered, [.. _outputs.Select(p => p.Output!)]);
                             await _writer.StartAsync(ct);
+                            committer = CommitAllAsync(cleaned.Reader, free.Writer, cts);
                             header = false;
                             start = 1;
                         }
@@ -246,21 +262,18 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                             continue;
                         }
 
-                        var results = _freeResults.TryTake(out var recycled) ? recycled : new BatchResults(_planArray.Length);
+                        var results = _freeResults.TryTake(out var recycled) ? recycled : new BatchResults(_planArray.Length, _keyPlans.Count);
                         results.Start = start;
-                        var cleaning = Task.Run(() => CleanBatch(batch, results), cts.Token);
-                        pending.Enqueue((batch, results, cleaning));
-                        while (pending.Count >= CleanInFlight)
-                        {
-                            await CommitBatchAsync(pending.Dequeue(), free.Writer, ct);
-                        }
+                        // PreferFairness: the global FIFO queue, not this thread's LIFO local queue, so the oldest batch (the
+                        // one the commit stage waits for) is cleaned first instead of the newest.
+                        var cleaning = Task.Factory.StartNew(() => CleanBatch(batch, results), cts.Token, TaskCreationOptions.PreferFairness, TaskScheduler.Default);
+                        cleanings.RemoveAll(t => t.IsCompleted);
+                        cleanings.Add(cleaning);
+                        await cleaned.Writer.WriteAsync((batch, results, cleaning), cts.Token);
                     }
 
-                    while (pending.Count > 0)
-                    {
-                        await CommitBatchAsync(pending.Dequeue(), free.Writer, ct);
-                    }
-
+                    cleaned.Writer.Complete();
+                    await committer;
                     await producer;
                     if (header)
                     {
@@ -272,10 +285,16 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                     await buffered.FlushAsync(ct);
                     return Report(UploadOutcome.Curated, null);
                 }
+                catch (OperationCanceledException) when (committer.IsFaulted)
+                {
+                    await committer; // rethrows the commit stage's own error, not the cancellation it caused
+                    throw;
+                }
                 finally
                 {
                     await cts.CancelAsync();
-                    foreach (var task in pending.Select(p => p.Cleaning).Append(producer))
+                    cleaned.Writer.TryComplete();
+                    foreach (var task in cleanings.Append(committer).Append(producer))
                     {
                         try
                         {
@@ -287,6 +306,25 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                         }
                     }
                 }
+            }
+        }
+
+        private async Task CommitAllAsync(ChannelReader<(RowBatch Batch, BatchResults Results, Task Cleaning)> cleaned, ChannelWriter<RowBatch> free, CancellationTokenSource cts)
+        {
+            try
+            {
+                while (await cleaned.WaitToReadAsync(cts.Token))
+                {
+                    while (cleaned.TryRead(out var item))
+                    {
+                        await CommitBatchAsync(item, free, cts.Token);
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                await cts.CancelAsync(); // stops the dispatch loop and the parser
+                throw;
             }
         }
 
@@ -536,10 +574,10 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                     }
                 }
 
-                if (c.Type == ColumnType.Category && plan.ReportsValues)
+                if (c.Type == ColumnType.Category && plan.Normalizer is { } categories)
                 {
-                    // Keys are the contract's canonical strings (one instance each): reference equality avoids hashing text per row.
-                    plan.Categories = new Dictionary<string, long>(ReferenceEqualityComparer.Instance);
+                    plan.CategoryUtf8 = [.. categories.Canonicals.Select(Encoding.UTF8.GetBytes)];
+                    plan.CategoryCounts = plan.ReportsValues ? new long[categories.Canonicals.Length] : null;
                 }
 
                 _plans.Add(plan);
@@ -568,30 +606,40 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
 
             foreach (var key in _contract.PrimaryKey)
             {
-                _keyPlans.Add(_plans.FindIndex(p => p.Name == key));
+                var plan = _plans.FindIndex(p => p.Name == key);
+                _plans[plan].KeyOrdinal = _keyPlans.Count;
+                _keyPlans.Add(plan);
             }
         }
 
         /// <summary>Clean stage (runs on worker threads): everything about a record that does not depend on earlier records.</summary>
         private void CleanBatch(RowBatch batch, BatchResults results)
         {
-            var hmac = _sessions.TryTake(out var session) ? session : pseudonymizer.CreateSession();
-            try
+            results.Prepare(batch.RecordCount);
+            var text = 0;
+            for (var r = results.Start; r < batch.RecordCount; r++)
             {
-                results.Prepare(batch.RecordCount);
-                var text = 0;
-                for (var r = results.Start; r < batch.RecordCount; r++)
-                {
-                    text = CleanRecord(batch, r, results, hmac, text);
-                }
+                text = CleanRecord(batch, r, results, text);
             }
-            finally
+
+            // All pseudonyms of the batch in one call: the HMAC hashes eight values per SIMD pass, which one value
+            // at a time could not use (docs/ingestion.md, Pseudonymization).
+            var count = results.ToHash.Count;
+            if (count > 0)
             {
-                _sessions.Add(hmac);
+                var hexStart = EnsureText(results, text, count * Pseudonymizer.Length);
+                pseudonymizer.PseudonymizeBatch(
+                    results.Text,
+                    CollectionsMarshal.AsSpan(results.ToHash),
+                    results.Text.AsSpan(hexStart, count * Pseudonymizer.Length));
+                foreach (var (cell, hashed) in results.Pseudonymized)
+                {
+                    results.TextStart[cell] = hexStart + (hashed * Pseudonymizer.Length);
+                }
             }
         }
 
-        private int CleanRecord(RowBatch batch, int r, BatchResults results, Pseudonymizer.Session hmac, int text)
+        private int CleanRecord(RowBatch batch, int r, BatchResults results, int text)
         {
             var first = batch.RecordFirstField[r];
             var count = batch.RecordFieldCount[r];
@@ -633,17 +681,17 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
             if (_keyPlans.Count > 0)
             {
                 var h = 0x5151_5151UL;
-                foreach (var k in _keyPlans)
+                foreach (var part in results.KeyPart)
                 {
-                    h = Hash64.Add(h, results.Text.AsSpan(results.RawStart[k], results.RawLength[k]).Trim());
+                    h = Hash64.Add(h, part);
                 }
 
                 results.KeyHash[r] = h;
             }
 
-            // Pseudonyms last, on rows that are output (or duplicates): the HMAC is the costliest step. A patient's
+            // Pseudonyms are queued on rows that are output (or duplicates) and computed per batch. A patient's
             // encounters usually come one after another, so the previous row's value of the same column is
-            // checked first and its pseudonym reused (same input, same HMAC: the output is identical).
+            // checked first and its queued pseudonym shared (same input, same HMAC: the output is identical).
             for (var i = 0; i < plans.Length; i++)
             {
                 if (plans[i].Privacy == PrivacyRole.Identifier && plans[i].Output is not null && cells[i].Status == CellStatus.Value)
@@ -651,19 +699,13 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                     var at = (r * plans.Length) + i;
                     var value = results.Text.AsSpan(results.TextStart[at], cells[i].TextLength);
                     ref var last = ref results.LastPseudonym[i];
-                    if (last.Pseudonym >= 0 && value.SequenceEqual(results.Text.AsSpan(last.Value, last.Length)))
+                    if (last.Hashed < 0 || !value.SequenceEqual(results.Text.AsSpan(last.Value, last.Length)))
                     {
-                        results.TextStart[at] = last.Pseudonym;
-                    }
-                    else
-                    {
-                        text = EnsureText(results, text, Pseudonymizer.Length);
-                        hmac.Pseudonymize(results.Text.AsSpan(results.TextStart[at], cells[i].TextLength), results.Text.AsSpan(text, Pseudonymizer.Length));
-                        last = (results.TextStart[at], cells[i].TextLength, text);
-                        results.TextStart[at] = text;
-                        text += Pseudonymizer.Length;
+                        last = (results.TextStart[at], cells[i].TextLength, results.ToHash.Count);
+                        results.ToHash.Add((results.TextStart[at], cells[i].TextLength));
                     }
 
+                    results.Pseudonymized.Add((at, last.Hashed));
                     cells[i] = cells[i] with { TextLength = Pseudonymizer.Length };
                 }
             }
@@ -686,6 +728,11 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
         {
             var plans = _planArray;
             var first = batch.RecordFirstField[r];
+
+            // One vectorized check per record instead of one per cell: an ASCII record (nearly all of them) lets
+            // every cell take the byte fast path without checking again.
+            var last = first + batch.RecordFieldCount[r] - 1;
+            var ascii = Ascii.IsValid(batch.Data.AsSpan(batch.FieldStart[first], batch.FieldStart[last] + batch.FieldLength[last] - batch.FieldStart[first]));
             var cells = results.Cells.AsSpan(r * plans.Length, plans.Length);
             var textStart = results.TextStart.AsSpan(r * plans.Length, plans.Length);
             for (var i = 0; i < plans.Length; i++)
@@ -696,11 +743,21 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                     continue;
                 }
 
-                results.RawLength[i] = 0;
                 if (p.SourceField < 0)
                 {
-                    cells[i] = new CellResult { Status = CellStatus.Missing };
+                    cells[i] = Cell.Missing;
+                    if (p.KeyOrdinal >= 0)
+                    {
+                        results.KeyPart[p.KeyOrdinal] = Hash64.Add(0, ReadOnlySpan<byte>.Empty);
+                    }
+
                     continue;
+                }
+
+                var bytes = batch.Field(first + p.SourceField);
+                if (p.KeyOrdinal >= 0)
+                {
+                    results.KeyPart[p.KeyOrdinal] = KeyFingerprint(bytes, ascii);
                 }
 
                 if (p.Normalizer is null)
@@ -708,17 +765,12 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                     continue; // direct: never parsed beyond the field count
                 }
 
-                var bytes = batch.Field(first + p.SourceField);
-                // Only string columns write a normalized text after the raw one; the others need no room for it.
-                var normalizedRoom = p.Type == ColumnType.String ? bytes.Length + 1 : 0;
-                pos = EnsureText(results, pos, bytes.Length + normalizedRoom);
-                var chars = results.Text;
-                var decoded = Encoding.UTF8.GetChars(bytes, chars.AsSpan(pos));
-                results.RawStart[i] = pos;
-                results.RawLength[i] = decoded;
-                textStart[i] = pos + decoded;
-                var cell = p.Normalizer.Normalize(chars.AsSpan(pos, decoded), chars.AsSpan(pos + decoded, normalizedRoom == 0 ? 0 : Math.Max(decoded, 1)), p.HeaderUnit);
-                pos += decoded + (normalizedRoom == 0 ? 0 : decoded + 1);
+                // Only string columns write a normalized text; the others need no room for it.
+                var room = p.Type == ColumnType.String ? ColumnNormalizer.Utf8TextRoom(bytes.Length) : 0;
+                pos = EnsureText(results, pos, room);
+                var cell = p.Normalizer.Normalize(bytes, results.Text.AsSpan(pos, room), p.HeaderUnit, ascii);
+                textStart[i] = pos;
+                pos += cell.TextLength;
                 cells[i] = cell;
                 if (cell.Status == CellStatus.Invalid)
                 {
@@ -738,7 +790,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                 var b = cells[p.DerivedFrom1];
                 if (a.Status != CellStatus.Value || b.Status != CellStatus.Value)
                 {
-                    cells[i] = new CellResult { Status = CellStatus.Missing };
+                    cells[i] = Cell.Missing;
                     continue;
                 }
 
@@ -747,7 +799,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                     : YearsBetween(a.Date, b.Date);
                 if (d.Range is { } range && (value < range.Min || value > range.Max))
                 {
-                    cells[i] = CellResult.Invalid(Rules.Range);
+                    cells[i] = Cell.Invalid(Rules.Range);
                     results.Violations.Add((r, i, Rules.Range));
                     continue;
                 }
@@ -757,10 +809,22 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                     value = top;
                 }
 
-                cells[i] = new CellResult { Status = CellStatus.Value, Integer = value, Number = value };
+                cells[i] = Cell.OfInteger(value);
             }
 
             return pos;
+        }
+
+        /// <summary>Duplicate-key fingerprint of a raw cell, trimmed as the text path trims (any white space).</summary>
+        private static ulong KeyFingerprint(ReadOnlySpan<byte> utf8, bool ascii)
+        {
+            if (ascii)
+            {
+                return Hash64.Add(0, utf8.Trim(" \t\n\v\f\r"u8));
+            }
+
+            var trimmed = Encoding.UTF8.GetString(utf8).AsSpan().Trim();
+            return Hash64.Add(0, Encoding.UTF8.GetBytes(trimmed.ToString()));
         }
 
         private static long YearsBetween(DateOnly from, DateOnly to)
@@ -827,17 +891,16 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                 }
                 else if (p.Type is ColumnType.Integer or ColumnType.Number)
                 {
-                    var x = p.Type == ColumnType.Integer ? cell.Integer : cell.Number;
+                    var x = p.Type == ColumnType.Integer ? cell.Bits : cell.Number;
                     p.Count++;
                     p.Sum += x;
                     p.Min = Math.Min(p.Min, x);
                     p.Max = Math.Max(p.Max, x);
                 }
 
-                if (cell.Category is { } counted && p.Categories is not null)
+                if (isValue && p.CategoryCounts is { } counts)
                 {
-                    ref var n = ref CollectionsMarshal.GetValueRefOrAddDefault(p.Categories, counted, out _);
-                    n++;
+                    counts[cell.Bits]++;
                 }
 
                 var output = p.Output;
@@ -856,9 +919,9 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
 
                 switch (output.Kind)
                 {
-                    case OutputKind.String when cell.Category is { } category:
-                        output.AppendString(category);
-                        group = quasi ? Hash64.Add(group, category) : group;
+                    case OutputKind.String when p.Type == ColumnType.Category:
+                        output.AppendString(p.CategoryUtf8[cell.Bits]);
+                        group = quasi ? Hash64.Add(group, (ulong)cell.Bits) : group;
                         break;
                     case OutputKind.String:
                     {
@@ -874,16 +937,16 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                     }
 
                     case OutputKind.Int32:
-                        output.AppendInt32((int)cell.Integer);
-                        group = quasi ? Hash64.Add(group, (ulong)cell.Integer) : group;
+                        output.AppendInt32((int)cell.Bits);
+                        group = quasi ? Hash64.Add(group, (ulong)cell.Bits) : group;
                         break;
                     case OutputKind.Double:
                         output.AppendDouble(cell.Number);
                         group = quasi ? Hash64.Add(group, BitConverter.DoubleToUInt64Bits(cell.Number)) : group;
                         break;
                     case OutputKind.Boolean:
-                        output.AppendBoolean(cell.Boolean);
-                        group = quasi ? Hash64.Add(group, cell.Boolean ? 1UL : 2UL) : group;
+                        output.AppendBoolean(cell.Bits != 0);
+                        group = quasi ? Hash64.Add(group, cell.Bits != 0 ? 1UL : 2UL) : group;
                         break;
                     case OutputKind.Date:
                     {
@@ -945,6 +1008,26 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
             };
         }
 
+        private static SortedDictionary<string, long>? CategoryReport(ColumnPlan p)
+        {
+            if (p.CategoryCounts is not { } counts || counts.All(n => n == 0))
+            {
+                return null;
+            }
+
+            var canonicals = p.Normalizer!.Canonicals;
+            var report = new SortedDictionary<string, long>(StringComparer.Ordinal);
+            for (var i = 0; i < counts.Length; i++)
+            {
+                if (counts[i] > 0)
+                {
+                    report[canonicals[i]] = counts[i];
+                }
+            }
+
+            return report;
+        }
+
         private static ColumnReport ColumnReportOf(ColumnPlan p)
         {
             var numeric = p.ReportsValues && p.Count > 0;
@@ -959,7 +1042,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                 Min = numeric ? p.Min : null,
                 Max = numeric ? p.Max : null,
                 Mean = numeric ? p.Sum / p.Count : null,
-                Categories = p.Categories is { Count: > 0 } c ? new SortedDictionary<string, long>(c, StringComparer.Ordinal) : null,
+                Categories = CategoryReport(p),
             };
         }
     }

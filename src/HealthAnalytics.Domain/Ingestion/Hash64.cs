@@ -6,9 +6,10 @@ internal static class Hash64
     private const ulong P1 = 0x9E3779B185EBCA87UL;
     private const ulong P2 = 0xC2B2AE3D27D4EB4FUL;
 
-    public static ulong Add(ulong state, ReadOnlySpan<char> text)
+    public static ulong Add(ulong state, ReadOnlySpan<char> text) => Add(state, System.Runtime.InteropServices.MemoryMarshal.AsBytes(text));
+
+    public static ulong Add(ulong state, ReadOnlySpan<byte> bytes)
     {
-        var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(text);
         var h = state ^ ((ulong)bytes.Length * P1);
         while (bytes.Length >= 8)
         {

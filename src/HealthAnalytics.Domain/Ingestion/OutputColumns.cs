@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Text;
 
 namespace HealthAnalytics.Domain.Ingestion;
 
@@ -69,14 +68,14 @@ internal sealed class OutputColumn(string name, OutputKind kind)
         }
     }
 
-    /// <summary>Appends a string as a 4-byte length and its UTF-8 bytes.</summary>
-    public void AppendString(ReadOnlySpan<char> value)
+    /// <summary>Appends a UTF-8 string as a 4-byte length and its bytes.</summary>
+    public void AppendString(ReadOnlySpan<byte> utf8)
     {
         NextRow(true);
-        EnsureValues(_valueBytes + 4 + Encoding.UTF8.GetMaxByteCount(value.Length));
-        var n = Encoding.UTF8.GetBytes(value, _values.AsSpan(_valueBytes + 4));
-        BinaryPrimitives.WriteInt32LittleEndian(_values.AsSpan(_valueBytes), n);
-        _valueBytes += 4 + n;
+        EnsureValues(_valueBytes + 4 + utf8.Length);
+        BinaryPrimitives.WriteInt32LittleEndian(_values.AsSpan(_valueBytes), utf8.Length);
+        utf8.CopyTo(_values.AsSpan(_valueBytes + 4));
+        _valueBytes += 4 + utf8.Length;
     }
 
     public void Reset()

@@ -115,17 +115,9 @@ internal sealed class SpillingKeySet : IDisposable
 
     private void Spill()
     {
-        var n = 0;
-        for (var i = 0; i < _table.Length; i++)
-        {
-            if (_table[i] != 0)
-            {
-                _table[n++] = _table[i];
-            }
-        }
-
+        var n = CompactNearlySorted();
         var keys = _table.AsSpan(0, n);
-        keys.Sort();
+        SortNearlySorted(keys);
         _file ??= TempFile.Create();
         _bloom ??= new SplitBlockBloomFilter(_bloomBytes);
         RandomAccess.Write(_file, MemoryMarshal.AsBytes(keys), _fileLength);
@@ -144,6 +136,66 @@ internal sealed class SpillingKeySet : IDisposable
         _fileLength += (long)n * sizeof(ulong);
         Array.Clear(_table);
         _inTable = 0;
+    }
+
+    /// <summary>
+    /// Moves the keys to the front of the table in an order that is already sorted but for short local swaps. A key's
+    /// home slot is its top bits, so slot order is key order except where linear probing pushed a key a few slots on,
+    /// and for a cluster that wrapped from the end of the table to its start: those keys are moved to the end.
+    /// </summary>
+    private int CompactNearlySorted()
+    {
+        var firstEmpty = Array.IndexOf(_table, 0UL); // exists: the table is at most 3/4 full
+        var wrapped = new List<ulong>();
+        var n = 0;
+        for (var i = 0; i < _table.Length; i++)
+        {
+            var key = _table[i];
+            if (key == 0)
+            {
+                continue;
+            }
+
+            if (i < firstEmpty && (int)(key >> _shift) > firstEmpty)
+            {
+                wrapped.Add(key); // home near the end, placed at the start by wrap-around probing
+                continue;
+            }
+
+            _table[n++] = key;
+        }
+
+        foreach (var key in wrapped)
+        {
+            _table[n++] = key;
+        }
+
+        return n;
+    }
+
+    /// <summary>Insertion sort: linear on the compacted table (each key is at most a probe cluster away from its place), where IntroSort took ~0.4 s per spill on the serial commit stage.</summary>
+    private static void SortNearlySorted(Span<ulong> keys)
+    {
+        // Guard: keys crafted to share top bits would make this quadratic; past a linear budget, sort generally.
+        var budget = 64L * keys.Length;
+        for (var i = 1; i < keys.Length; i++)
+        {
+            var key = keys[i];
+            var j = i - 1;
+            while (j >= 0 && keys[j] > key)
+            {
+                keys[j + 1] = keys[j];
+                j--;
+            }
+
+            keys[j + 1] = key;
+            budget -= i - 1 - j;
+            if (budget < 0)
+            {
+                keys.Sort();
+                return;
+            }
+        }
     }
 
     public void Dispose() => _file?.Dispose();
