@@ -101,7 +101,18 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
         /// <summary>Category columns: the canonical values as UTF-8 (indexed like <see cref="ColumnNormalizer.Canonicals"/>).</summary>
         public byte[][] CategoryUtf8 { get; set; } = [];
 
-        // Statistics over output rows (missing, numeric, categories) and all rows (invalid).
+        /// <summary>Index among the output columns, or -1 when the column is not written.</summary>
+        public int OutputIndex { get; set; } = -1;
+
+        /// <summary>The run's statistics, merged batch by batch in file order.</summary>
+        public ColumnStats Stats { get; } = new();
+
+        public bool ReportsValues => Privacy is PrivacyRole.None or PrivacyRole.Sensitive;
+    }
+
+    /// <summary>Statistics of one column over output rows (missing, numeric, categories) and all rows (invalid): per batch in the encode stage, per run once merged.</summary>
+    private sealed class ColumnStats
+    {
         public long Missing;
         public long Invalid;
         public long Fixed;
@@ -111,7 +122,35 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
         public long Count;
         public long[]? CategoryCounts;
 
-        public bool ReportsValues => Privacy is PrivacyRole.None or PrivacyRole.Sensitive;
+        public static ColumnStats Like(ColumnStats run) =>
+            new() { CategoryCounts = run.CategoryCounts is { } c ? new long[c.Length] : null };
+
+        public void Reset()
+        {
+            Missing = Invalid = Fixed = Count = 0;
+            Min = double.PositiveInfinity;
+            Max = double.NegativeInfinity;
+            Sum = 0;
+            CategoryCounts?.AsSpan().Clear();
+        }
+
+        public void Add(ColumnStats batch)
+        {
+            Missing += batch.Missing;
+            Invalid += batch.Invalid;
+            Fixed += batch.Fixed;
+            Count += batch.Count;
+            Sum += batch.Sum;
+            Min = Math.Min(Min, batch.Min);
+            Max = Math.Max(Max, batch.Max);
+            if (CategoryCounts is { } counts)
+            {
+                for (var i = 0; i < counts.Length; i++)
+                {
+                    counts[i] += batch.CategoryCounts![i];
+                }
+            }
+        }
     }
 
     private enum RecordOutcome : byte
@@ -119,15 +158,25 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
         Candidate,
         Blank,
         Quarantined,
+        Duplicate,
     }
 
     /// <summary>
-    /// What the clean stage found for one <see cref="RowBatch"/>: per record its outcome and primary-key
-    /// fingerprint, per (record, column) the cell and where its UTF-8 text (normalized value or pseudonym)
-    /// sits in <see cref="Text"/>. Recycled with its batch.
+    /// What the clean stage found for one <see cref="RowBatch"/> (per record its outcome and primary-key
+    /// fingerprint, per (record, column) the cell and where its UTF-8 text — normalized value or pseudonym — sits
+    /// in <see cref="Text"/>), then what the encode stage made of its output rows: Parquet values per column,
+    /// statistics, k-anonymity group fingerprints. Recycled with its batch.
     /// </summary>
-    private sealed class BatchResults(int columns, int keyColumns)
+    private sealed class BatchResults(ColumnPlan[] plans, int keyColumns)
     {
+        private readonly int columns = plans.Length;
+        public readonly ColumnStats[] Stats = [.. plans.Select(p => ColumnStats.Like(p.Stats))];
+        public readonly OutputColumn[] Columns = [.. plans.Where(p => p.Output is not null).Select(p => new OutputColumn(p.Output!.Name, p.Output.Kind))];
+        public ulong[] Groups = [];
+        public int GroupCount;
+        public long Kept;
+        public long Fixed;
+
         public Cell[] Cells = [];
         public int[] TextStart = [];
         public byte[] Text = new byte[1 << 20];
@@ -139,7 +188,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
         public readonly ulong[] KeyPart = new ulong[keyColumns];
 
         /// <summary>Per column, where the last pseudonymized value of this batch is in <see cref="Text"/>, and its index in <see cref="ToHash"/>.</summary>
-        public readonly (int Value, int Length, int Hashed)[] LastPseudonym = new (int, int, int)[columns];
+        public readonly (int Value, int Length, int Hashed)[] LastPseudonym = new (int, int, int)[plans.Length];
 
         /// <summary>Distinct identifier values of this batch to pseudonymize, hashed together once the batch is cleaned.</summary>
         public readonly List<(int Start, int Length)> ToHash = [];
@@ -158,8 +207,21 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                 TextStart = new int[capacity * columns];
                 Outcome = new RecordOutcome[capacity];
                 KeyHash = new ulong[capacity];
+                Groups = new ulong[capacity];
             }
 
+            foreach (var stats in Stats)
+            {
+                stats.Reset();
+            }
+
+            foreach (var column in Columns)
+            {
+                column.Reset();
+            }
+
+            GroupCount = 0;
+            Kept = Fixed = 0;
             Violations.Clear();
             ToHash.Clear();
             Pseudonymized.Clear();
@@ -239,6 +301,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                     new BoundedChannelOptions(CleanInFlight) { SingleReader = true, SingleWriter = true });
                 var committer = Task.CompletedTask;
                 var cleanings = new List<Task>();
+                var previousDeduplicated = Task.CompletedTask;
                 try
                 {
                     var header = true;
@@ -262,11 +325,16 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                             continue;
                         }
 
-                        var results = _freeResults.TryTake(out var recycled) ? recycled : new BatchResults(_planArray.Length, _keyPlans.Count);
+                        var results = _freeResults.TryTake(out var recycled) ? recycled : new BatchResults(_planArray, _keyPlans.Count);
                         results.Start = start;
                         // PreferFairness: the global FIFO queue, not this thread's LIFO local queue, so the oldest batch (the
                         // one the commit stage waits for) is cleaned first instead of the newest.
-                        var cleaning = Task.Factory.StartNew(() => CleanBatch(batch, results), cts.Token, TaskCreationOptions.PreferFairness, TaskScheduler.Default);
+                        var deduplicated = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                        var previous = previousDeduplicated;
+                        var cleaning = Task.Factory.StartNew(
+                            () => ProcessBatchAsync(batch, results, previous, deduplicated),
+                            cts.Token, TaskCreationOptions.PreferFairness, TaskScheduler.Default).Unwrap();
+                        previousDeduplicated = deduplicated.Task;
                         cleanings.RemoveAll(t => t.IsCompleted);
                         cleanings.Add(cleaning);
                         await cleaned.Writer.WriteAsync((batch, results, cleaning), cts.Token);
@@ -328,10 +396,31 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
             }
         }
 
-        private async Task CommitBatchAsync((RowBatch Batch, BatchResults Results, Task Cleaning) item, ChannelWriter<RowBatch> free, CancellationToken ct)
+        /// <summary>
+        /// One batch through the parallel stages: clean; then, strictly in file order (after the previous batch's turn),
+        /// the short sequential part — counts, quarantine list, duplicate keys (first wins); then encode its output rows.
+        /// </summary>
+        private async Task ProcessBatchAsync(RowBatch batch, BatchResults results, Task previousDeduplicated, TaskCompletionSource deduplicated)
         {
-            await item.Cleaning;
-            var (batch, results, _) = item;
+            try
+            {
+                CleanBatch(batch, results);
+                await previousDeduplicated.ConfigureAwait(false);
+                Deduplicate(batch, results);
+                deduplicated.SetResult();
+            }
+            catch (Exception ex)
+            {
+                deduplicated.TrySetException(ex); // later batches wait for this one's turn: release them with the error
+                throw;
+            }
+
+            Encode(results, batch.RecordCount);
+        }
+
+        /// <summary>The sequential part of a batch (runs on a worker, but one batch at a time and in file order).</summary>
+        private void Deduplicate(RowBatch batch, BatchResults results)
+        {
             var violation = 0;
             for (var r = results.Start; r < batch.RecordCount; r++)
             {
@@ -355,18 +444,45 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                         if (_keyPlans.Count > 0 && !_keys.Add(results.KeyHash[r]))
                         {
                             _duplicate++;
-                            break;
-                        }
-
-                        Commit(results, r);
-                        if (_rowInGroup == options.RowGroupSize)
-                        {
-                            await _writer!.WriteRowGroupAsync(ct);
-                            _rowInGroup = 0;
+                            results.Outcome[r] = RecordOutcome.Duplicate;
                         }
 
                         break;
                 }
+            }
+        }
+
+        /// <summary>Commit stage (one task, in file order): a batch's statistics, groups and Parquet values join the run's.</summary>
+        private async Task CommitBatchAsync((RowBatch Batch, BatchResults Results, Task Cleaning) item, ChannelWriter<RowBatch> free, CancellationToken ct)
+        {
+            await item.Cleaning;
+            var (batch, results, _) = item;
+            _kept += results.Kept;
+            _fixed += results.Fixed;
+            for (var i = 0; i < _planArray.Length; i++)
+            {
+                _planArray[i].Stats.Add(results.Stats[i]);
+            }
+
+            if (_quasi.Count > 0)
+            {
+                foreach (var group in results.Groups.AsSpan(0, results.GroupCount))
+                {
+                    _groups.Add(group);
+                }
+            }
+
+            for (var c = 0; c < _outputs.Count; c++)
+            {
+                _outputs[c].Output!.Append(results.Columns[c]);
+            }
+
+            // A row group closes at the first batch boundary past RowGroupSize rows (batches hold at most 2,048).
+            _rowInGroup += results.Columns.Length > 0 ? results.Columns[0].Rows : 0;
+            if (_rowInGroup >= options.RowGroupSize)
+            {
+                await _writer!.WriteRowGroupAsync(ct);
+                _rowInGroup = 0;
             }
 
             _freeResults.Add(results);
@@ -567,6 +683,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                     plan.Output = new OutputColumn(c.Name, kind);
                     plan.PrefixLength = c.Privacy == PrivacyRole.Quasi && c.Generalize is { Kind: GeneralizeKind.Prefix, Length: { } n } ? n : -1;
                     plan.YearOnly = c.Generalize?.Kind == GeneralizeKind.Year;
+                    plan.OutputIndex = _outputs.Count;
                     _outputs.Add(plan);
                     if (c.Privacy == PrivacyRole.Quasi)
                     {
@@ -577,7 +694,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                 if (c.Type == ColumnType.Category && plan.Normalizer is { } categories)
                 {
                     plan.CategoryUtf8 = [.. categories.Canonicals.Select(Encoding.UTF8.GetBytes)];
-                    plan.CategoryCounts = plan.ReportsValues ? new long[categories.Canonicals.Length] : null;
+                    plan.Stats.CategoryCounts = plan.ReportsValues ? new long[categories.Canonicals.Length] : null;
                 }
 
                 _plans.Add(plan);
@@ -594,6 +711,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                     DerivedFrom0 = _plans.FindIndex(p => p.Name == d.From[0]),
                     DerivedFrom1 = _plans.FindIndex(p => p.Name == d.From[1]),
                     Output = new OutputColumn(d.Name, OutputKind.Int32),
+                    OutputIndex = _outputs.Count,
                 };
                 _outputs.Add(plan);
                 if (d.Privacy == PrivacyRole.Quasi)
@@ -848,7 +966,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                 _violations[rule] = _violations.GetValueOrDefault(rule) + 1;
                 if (plan >= 0)
                 {
-                    _plans[plan].Invalid++;
+                    _plans[plan].Stats.Invalid++;
                 }
 
                 list?.Add(new Violation(plan >= 0 ? _plans[plan].Name : null, rule));
@@ -860,10 +978,20 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
             }
         }
 
-        /// <summary>Commit stage (one thread, in file order): statistics, k-anonymity groups and the row's Parquet values.</summary>
-        private void Commit(BatchResults results, int r)
+        /// <summary>Encode stage (workers, after the batch's sequential part): each output row's Parquet values, statistics and k-anonymity group.</summary>
+        private void Encode(BatchResults results, int records)
         {
-            _rowInGroup++;
+            for (var r = results.Start; r < records; r++)
+            {
+                if (results.Outcome[r] == RecordOutcome.Candidate)
+                {
+                    EncodeRow(results, r);
+                }
+            }
+        }
+
+        private void EncodeRow(BatchResults results, int r)
+        {
             var plans = _planArray;
             var cells = results.Cells.AsSpan(r * plans.Length, plans.Length);
             var textStart = results.TextStart.AsSpan(r * plans.Length, plans.Length);
@@ -878,36 +1006,38 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                 }
 
                 ref readonly var cell = ref cells[i];
+                var stats = results.Stats[i];
                 if (cell.Fixed)
                 {
                     rowFixed = true;
-                    p.Fixed++;
+                    stats.Fixed++;
                 }
 
                 var isValue = cell.Status == CellStatus.Value;
                 if (!isValue)
                 {
-                    p.Missing++;
+                    stats.Missing++;
                 }
                 else if (p.Type is ColumnType.Integer or ColumnType.Number)
                 {
                     var x = p.Type == ColumnType.Integer ? cell.Bits : cell.Number;
-                    p.Count++;
-                    p.Sum += x;
-                    p.Min = Math.Min(p.Min, x);
-                    p.Max = Math.Max(p.Max, x);
+                    stats.Count++;
+                    stats.Sum += x;
+                    stats.Min = Math.Min(stats.Min, x);
+                    stats.Max = Math.Max(stats.Max, x);
                 }
 
-                if (isValue && p.CategoryCounts is { } counts)
+                if (isValue && stats.CategoryCounts is { } counts)
                 {
                     counts[cell.Bits]++;
                 }
 
-                var output = p.Output;
-                if (output is null)
+                if (p.OutputIndex < 0)
                 {
                     continue;
                 }
+
+                var output = results.Columns[p.OutputIndex];
 
                 var quasi = p.Privacy == PrivacyRole.Quasi;
                 if (!isValue)
@@ -967,16 +1097,16 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
 
             if (_quasi.Count > 0)
             {
-                _groups.Add(group);
+                results.Groups[results.GroupCount++] = group;
             }
 
             if (rowFixed)
             {
-                _fixed++;
+                results.Fixed++;
             }
             else
             {
-                _kept++;
+                results.Kept++;
             }
         }
         private QualityReport Report(UploadOutcome outcome, FileRejection? rejection)
@@ -1010,7 +1140,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
 
         private static SortedDictionary<string, long>? CategoryReport(ColumnPlan p)
         {
-            if (p.CategoryCounts is not { } counts || counts.All(n => n == 0))
+            if (p.Stats.CategoryCounts is not { } counts || counts.All(n => n == 0))
             {
                 return null;
             }
@@ -1028,21 +1158,22 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
             return report;
         }
 
-        private static ColumnReport ColumnReportOf(ColumnPlan p)
+        private static ColumnReport ColumnReportOf(ColumnPlan plan)
         {
-            var numeric = p.ReportsValues && p.Count > 0;
+            var p = plan.Stats;
+            var numeric = plan.ReportsValues && p.Count > 0;
             return new ColumnReport
             {
-                Name = p.Name,
-                Type = p.Type.ToString().ToLowerInvariant(),
-                Privacy = p.Privacy.ToString().ToLowerInvariant(),
+                Name = plan.Name,
+                Type = plan.Type.ToString().ToLowerInvariant(),
+                Privacy = plan.Privacy.ToString().ToLowerInvariant(),
                 Missing = p.Missing,
                 Invalid = p.Invalid,
                 Fixed = p.Fixed,
                 Min = numeric ? p.Min : null,
                 Max = numeric ? p.Max : null,
                 Mean = numeric ? p.Sum / p.Count : null,
-                Categories = CategoryReport(p),
+                Categories = CategoryReport(plan),
             };
         }
     }

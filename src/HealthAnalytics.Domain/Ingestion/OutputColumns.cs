@@ -78,6 +78,54 @@ internal sealed class OutputColumn(string name, OutputKind kind)
         _valueBytes += 4 + utf8.Length;
     }
 
+    /// <summary>Appends every row of <paramref name="batch"/> (a batch's encoded rows) after this column's rows.</summary>
+    public void Append(OutputColumn batch)
+    {
+        if (Kind == OutputKind.Boolean)
+        {
+            EnsureValues((_nonNull + batch._nonNull + 7) / 8 + 1);
+            AppendBits(_values, _nonNull, batch._values, batch._nonNull);
+        }
+        else
+        {
+            EnsureValues(_valueBytes + batch._valueBytes);
+            batch._values.AsSpan(0, batch._valueBytes).CopyTo(_values.AsSpan(_valueBytes));
+            _valueBytes += batch._valueBytes;
+        }
+
+        if ((_rows + batch._rows + 7) / 8 + 1 > _defined.Length)
+        {
+            Array.Resize(ref _defined, Math.Max(_defined.Length * 2, (_rows + batch._rows + 7) / 8 + 1));
+        }
+
+        AppendBits(_defined, _rows, batch._defined, batch._rows);
+        _rows += batch._rows;
+        _nonNull += batch._nonNull;
+    }
+
+    /// <summary>
+    /// Copies <paramref name="count"/> bits (LSB first) after the first <paramref name="at"/> bits of
+    /// <paramref name="target"/>. Bits past the end of either bitmap are zero (every writer clears a byte before its first bit).
+    /// </summary>
+    private static void AppendBits(byte[] target, int at, byte[] source, int count)
+    {
+        var bytes = (count + 7) / 8;
+        var shift = at % 8;
+        var t = at / 8;
+        if (shift == 0)
+        {
+            source.AsSpan(0, bytes).CopyTo(target.AsSpan(t));
+            return;
+        }
+
+        for (var i = 0; i < bytes; i++)
+        {
+            var b = source[i];
+            target[t + i] |= (byte)(b << shift);
+            target[t + i + 1] = (byte)(b >> (8 - shift));
+        }
+    }
+
     public void Reset()
     {
         _rows = 0;
