@@ -11,12 +11,14 @@ using Microsoft.Extensions.Options;
 namespace HealthAnalytics.Domain.Ingestion;
 
 /// <summary>
-/// Cleans a CSV upload as docs/ingestion.md says, in three stages that keep both cores busy: a dedicated
-/// thread decompresses, validates UTF-8 and splits records into <see cref="RowBatch"/>es; worker tasks clean
-/// up to three batches at once (cell rules, fixes, derived columns, key fingerprints, pseudonyms); the caller's
-/// flow commits them in file order (duplicates, statistics, k-anonymity groups) into Parquet row groups.
-/// Memory is bounded by the row-group size, a few batches, the duplicate-key <see cref="SpillingKeySet"/> and the
-/// k-anonymity <see cref="SpillingGroupCounter"/>, which spill to temp files instead of growing with the file.
+/// Cleans a CSV upload as docs/ingestion.md says, in stages that keep both cores busy: a dedicated thread
+/// decompresses, validates UTF-8 and splits records into <see cref="RowBatch"/>es; pool workers take a batch
+/// through cleaning (cell rules, fixes, derived columns, key fingerprints, pseudonyms), a short in-order turn
+/// (counts, quarantine list, duplicate keys: first wins), and encoding (Parquet values, statistics, k-anonymity
+/// groups) while the batch is still in that core's cache; one commit task merges batches in file order into
+/// Parquet row groups. Memory is bounded by the row-group size, a few batches, the duplicate-key
+/// <see cref="SpillingKeySet"/> and the k-anonymity <see cref="SpillingGroupCounter"/>, which spill to temp
+/// files instead of growing with the file.
 /// </summary>
 public sealed partial class CsvUploadCleaner : IUploadCleaner
 {

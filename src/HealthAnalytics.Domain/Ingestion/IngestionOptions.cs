@@ -43,7 +43,7 @@ public sealed class IngestionOptions
     [Range(0, 100_000)]
     public int RejectedRowsInReport { get; set; } = 100;
 
-    /// <summary>Rows per Parquet row group (memory is proportional to it).</summary>
+    /// <summary>Rows per Parquet row group, at least (a group closes at the first batch boundary past it, so it holds up to 2,047 more); memory is proportional to it.</summary>
     [Range(1_000, 1_000_000)]
     public int RowGroupSize { get; set; } = 65_536;
 
