@@ -333,9 +333,11 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                         // one the commit stage waits for) is cleaned first instead of the newest.
                         var deduplicated = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                         var previous = previousDeduplicated;
+                        // No token here: a task cancelled before it starts would never release the next batch's in-order
+                        // turn; the batch checks the token itself and passes the cancellation down the chain.
                         var cleaning = Task.Factory.StartNew(
-                            () => ProcessBatchAsync(batch, results, previous, deduplicated),
-                            cts.Token, TaskCreationOptions.PreferFairness, TaskScheduler.Default).Unwrap();
+                            () => ProcessBatchAsync(batch, results, previous, deduplicated, cts.Token),
+                            CancellationToken.None, TaskCreationOptions.PreferFairness, TaskScheduler.Default).Unwrap();
                         previousDeduplicated = deduplicated.Task;
                         cleanings.RemoveAll(t => t.IsCompleted);
                         cleanings.Add(cleaning);
@@ -402,10 +404,11 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
         /// One batch through the parallel stages: clean; then, strictly in file order (after the previous batch's turn),
         /// the short sequential part — counts, quarantine list, duplicate keys (first wins); then encode its output rows.
         /// </summary>
-        private async Task ProcessBatchAsync(RowBatch batch, BatchResults results, Task previousDeduplicated, TaskCompletionSource deduplicated)
+        private async Task ProcessBatchAsync(RowBatch batch, BatchResults results, Task previousDeduplicated, TaskCompletionSource deduplicated, CancellationToken ct)
         {
             try
             {
+                ct.ThrowIfCancellationRequested();
                 CleanBatch(batch, results);
                 await previousDeduplicated.ConfigureAwait(false);
                 Deduplicate(batch, results);
