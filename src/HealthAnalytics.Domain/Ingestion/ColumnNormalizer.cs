@@ -1,4 +1,6 @@
+using System.Buffers.Binary;
 using System.Globalization;
+using System.Numerics;
 using System.Text;
 using System.Text.RegularExpressions;
 using HealthAnalytics.Domain.Contracts;
@@ -109,15 +111,23 @@ public sealed class ColumnNormalizer
     private readonly DateFormat[] _dateFormats;
     private readonly DateOnly _today;
     private readonly Regex? _pattern;
+    private readonly AsciiPattern? _asciiPattern;
 
     // Compiling a pattern (RegexOptions.Compiled emits IL) cost ~4 ms per column per upload, more than cleaning a
     // small file; contracts hold a handful of patterns, so compiled instances (thread-safe) are shared. Bounded in
     // case operators keep editing contract overrides: past the cap a pattern is simply compiled per upload.
     private const int MaxCachedPatterns = 256;
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Regex> Patterns = new(StringComparer.Ordinal);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (Regex Regex, AsciiPattern? Ascii)> Patterns = new(StringComparer.Ordinal);
     private readonly (string Unit, double Factor, double Offset, bool IsCanonical)[] _units;
     private readonly Dictionary<string, (string Canonical, bool IsAlias, int Index)>.AlternateLookup<ReadOnlySpan<char>> _categories;
     private readonly Dictionary<string, (string Canonical, bool IsAlias, int Index)>? _categoryMap;
+
+    // The byte path's category lookup: folded ASCII keys of at most 15 bytes packed into two words (bytes little-endian,
+    // the length in the top byte), open addressing; a hit is Index + 1 (alias: negated), 0 is an empty slot. Spares the
+    // widening to chars and the string hashing of the dictionary (longer cells still use it).
+    private const int MaxPackedCategory = 15;
+    private readonly ulong[] _packedKeys = [];
+    private readonly int[] _packedHits = [];
 
     /// <param name="column">The column.</param>
     /// <param name="dialect">Date formats and decimal separator.</param>
@@ -138,7 +148,7 @@ public sealed class ColumnNormalizer
         _dateFormats = [.. dialect.DateFormats.Select(f => DateFormat.TryCreate(f, out var df) ? df : throw new ArgumentException($"invalid date format '{f}'", nameof(dialect)))];
         if (column.Pattern is not null)
         {
-            _pattern = CompiledPattern(column.Pattern);
+            (_pattern, _asciiPattern) = CompiledPattern(column.Pattern);
         }
 
         var units = new List<(string, double, double, bool)>();
@@ -171,6 +181,25 @@ public sealed class ColumnNormalizer
             Canonicals = [.. canonicals];
 
             _categories = _categoryMap.GetAlternateLookup<ReadOnlySpan<char>>();
+            var size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(4, _categoryMap.Count * 4));
+            _packedKeys = new ulong[size * 2];
+            _packedHits = new int[size];
+            foreach (var (key, (_, isAlias, index)) in _categoryMap)
+            {
+                if (key.Length <= MaxPackedCategory && Ascii.IsValid(key))
+                {
+                    var (lo, hi) = Pack(Encoding.ASCII.GetBytes(key));
+                    var slot = PackedSlot(lo, hi, size - 1);
+                    while (_packedHits[slot] != 0)
+                    {
+                        slot = (slot + 1) & (size - 1);
+                    }
+
+                    _packedKeys[slot * 2] = lo;
+                    _packedKeys[(slot * 2) + 1] = hi;
+                    _packedHits[slot] = isAlias ? -(index + 1) : index + 1;
+                }
+            }
         }
     }
 
@@ -310,6 +339,9 @@ public sealed class ColumnNormalizer
             case ColumnType.Boolean:
                 cell = BooleanAscii(s);
                 return true;
+            case ColumnType.Category when s.Length <= MaxPackedCategory && _categoryMap is not null:
+                cell = PackedCategory(s);
+                return true;
             case ColumnType.Category when s.Length <= MaxStackText && _categoryMap is not null:
             {
                 Span<char> folded = stackalloc char[s.Length];
@@ -333,7 +365,15 @@ public sealed class ColumnNormalizer
                     s.CopyTo(destination);
                 }
 
-                if (_pattern is not null)
+                if (_asciiPattern is not null)
+                {
+                    if (!_asciiPattern.IsMatch(destination[..s.Length]))
+                    {
+                        cell = Cell.Invalid(Rules.Pattern);
+                        return true;
+                    }
+                }
+                else if (_pattern is not null)
                 {
                     Span<char> text = stackalloc char[s.Length];
                     Ascii.ToUtf16(destination[..s.Length], text, out _);
@@ -416,6 +456,49 @@ public sealed class ColumnNormalizer
         cell = _column.Type == ColumnType.Integer ? Cell.OfInteger((long)value) : Cell.OfNumber(value);
         return true;
     }
+
+    /// <summary>Category lookup of a trimmed ASCII cell of at most <see cref="MaxPackedCategory"/> bytes, folded as <see cref="CategoryFolding"/> folds ASCII (lower case).</summary>
+    private Cell PackedCategory(ReadOnlySpan<byte> s)
+    {
+        var (lo, hi) = Pack(s);
+        var mask = _packedHits.Length - 1;
+        for (var slot = PackedSlot(lo, hi, mask); ; slot = (slot + 1) & mask)
+        {
+            var hit = _packedHits[slot];
+            if (hit == 0)
+            {
+                return Cell.Invalid(Rules.Category);
+            }
+
+            if (_packedKeys[slot * 2] == lo && _packedKeys[(slot * 2) + 1] == hi)
+            {
+                return new Cell { Status = CellStatus.Value, Bits = Math.Abs(hit) - 1, Fixed = hit < 0 };
+            }
+        }
+    }
+
+    /// <summary>Up to 15 ASCII bytes, lower-cased, as two little-endian words with the length in the top byte.</summary>
+    private static (ulong Lo, ulong Hi) Pack(ReadOnlySpan<byte> s)
+    {
+        Span<byte> buffer = stackalloc byte[16];
+        buffer.Clear();
+        s.CopyTo(buffer);
+        var lo = LowerAscii(BinaryPrimitives.ReadUInt64LittleEndian(buffer));
+        var hi = LowerAscii(BinaryPrimitives.ReadUInt64LittleEndian(buffer[8..]));
+        return (lo, hi | ((ulong)s.Length << 56));
+    }
+
+    /// <summary>ASCII 'A'-'Z' to 'a'-'z' in every byte of a word of ASCII bytes (SWAR: no carry crosses a byte below 0x80).</summary>
+    private static ulong LowerAscii(ulong w)
+    {
+        const ulong Ones = 0x0101_0101_0101_0101UL;
+        var aboveA = w + ((0x80 - 'A') * Ones);      // high bit set where byte >= 'A'
+        var aboveZ = w + ((0x80 - 'Z' - 1) * Ones);  // high bit set where byte > 'Z'
+        var upper = (aboveA & ~aboveZ) & (0x80 * Ones);
+        return w | (upper >> 2);
+    }
+
+    private static int PackedSlot(ulong lo, ulong hi, int mask) => (int)(((lo * 0x9E37_79B9_7F4A_7C15UL) ^ (hi * 0xC2B2_AE3D_27D4_EB4FUL)) >> 40) & mask;
 
     private static Cell BooleanAscii(ReadOnlySpan<byte> s)
     {
@@ -755,15 +838,16 @@ public sealed class ColumnNormalizer
         return false;
     }
 
-    private static Regex CompiledPattern(string pattern)
+    /// <summary>The Regex (text path, and byte path when the pattern is outside the DFA subset) and the ASCII DFA (byte path).</summary>
+    private static (Regex Regex, AsciiPattern? Ascii) CompiledPattern(string pattern)
     {
         if (Patterns.TryGetValue(pattern, out var cached))
         {
             return cached;
         }
 
-        var regex = new Regex(pattern, RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromSeconds(1));
-        return Patterns.Count < MaxCachedPatterns ? Patterns.GetOrAdd(pattern, regex) : regex;
+        var compiled = (new Regex(pattern, RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromSeconds(1)), AsciiPattern.TryCompile(pattern));
+        return Patterns.Count < MaxCachedPatterns ? Patterns.GetOrAdd(pattern, compiled) : compiled;
     }
 
     private static string FoldUnit(string unit) => unit.Replace('µ', 'u').Replace('μ', 'u');
