@@ -259,6 +259,23 @@ internal sealed class CsvRecordParser
                 if (k == freshField)
                 {
                     Flush(chunk, runStart, k, dataBase);
+
+                    // The usual quoted field (an address with commas) inline: no quote, CR or LF inside, and closed
+                    // in this chunk right before a delimiter or line end. Anything else takes the state machine.
+                    var content = chunk[(k + 1)..];
+                    var close = content.IndexOfAny((byte)'"', (byte)'\r', (byte)'\n');
+                    if (close >= 0 && content[close] == '"' && close + 1 < content.Length &&
+                        (content[close + 1] == _delimiter || content[close + 1] is (byte)'\r' or (byte)'\n'))
+                    {
+                        Append(content[..close]);
+                        runStart = k + 2 + close;
+                        dataBase = _batch.DataLength;
+                        freshField = -1;
+                        blockAt = runStart;
+                        mask = SpecialMask(chunk, blockAt);
+                        continue;
+                    }
+
                     _state = State.Quoted;
                     _quoteLine = _line;
                     _quotedAfterCr = false;
