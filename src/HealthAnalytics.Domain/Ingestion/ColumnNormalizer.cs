@@ -1,4 +1,6 @@
+using System.Buffers.Binary;
 using System.Globalization;
+using System.Numerics;
 using System.Text;
 using System.Text.RegularExpressions;
 using HealthAnalytics.Domain.Contracts;
@@ -109,15 +111,23 @@ public sealed class ColumnNormalizer
     private readonly DateFormat[] _dateFormats;
     private readonly DateOnly _today;
     private readonly Regex? _pattern;
+    private readonly AsciiPattern? _asciiPattern;
 
     // Compiling a pattern (RegexOptions.Compiled emits IL) cost ~4 ms per column per upload, more than cleaning a
     // small file; contracts hold a handful of patterns, so compiled instances (thread-safe) are shared. Bounded in
     // case operators keep editing contract overrides: past the cap a pattern is simply compiled per upload.
     private const int MaxCachedPatterns = 256;
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Regex> Patterns = new(StringComparer.Ordinal);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (Regex Regex, AsciiPattern? Ascii)> Patterns = new(StringComparer.Ordinal);
     private readonly (string Unit, double Factor, double Offset, bool IsCanonical)[] _units;
     private readonly Dictionary<string, (string Canonical, bool IsAlias, int Index)>.AlternateLookup<ReadOnlySpan<char>> _categories;
     private readonly Dictionary<string, (string Canonical, bool IsAlias, int Index)>? _categoryMap;
+
+    // The byte path's category lookup: folded ASCII keys of at most 15 bytes packed into two words (bytes little-endian,
+    // the length in the top byte), open addressing; a hit is Index + 1 (alias: negated), 0 is an empty slot. Spares the
+    // widening to chars and the string hashing of the dictionary (longer cells still use it).
+    private const int MaxPackedCategory = 15;
+    private readonly ulong[] _packedKeys = [];
+    private readonly int[] _packedHits = [];
 
     /// <param name="column">The column.</param>
     /// <param name="dialect">Date formats and decimal separator.</param>
@@ -138,7 +148,7 @@ public sealed class ColumnNormalizer
         _dateFormats = [.. dialect.DateFormats.Select(f => DateFormat.TryCreate(f, out var df) ? df : throw new ArgumentException($"invalid date format '{f}'", nameof(dialect)))];
         if (column.Pattern is not null)
         {
-            _pattern = CompiledPattern(column.Pattern);
+            (_pattern, _asciiPattern) = CompiledPattern(column.Pattern);
         }
 
         var units = new List<(string, double, double, bool)>();
@@ -171,6 +181,25 @@ public sealed class ColumnNormalizer
             Canonicals = [.. canonicals];
 
             _categories = _categoryMap.GetAlternateLookup<ReadOnlySpan<char>>();
+            var size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(4, _categoryMap.Count * 4));
+            _packedKeys = new ulong[size * 2];
+            _packedHits = new int[size];
+            foreach (var (key, (_, isAlias, index)) in _categoryMap)
+            {
+                if (key.Length <= MaxPackedCategory && Ascii.IsValid(key))
+                {
+                    var (lo, hi) = Pack(Encoding.ASCII.GetBytes(key));
+                    var slot = PackedSlot(lo, hi, size - 1);
+                    while (_packedHits[slot] != 0)
+                    {
+                        slot = (slot + 1) & (size - 1);
+                    }
+
+                    _packedKeys[slot * 2] = lo;
+                    _packedKeys[(slot * 2) + 1] = hi;
+                    _packedHits[slot] = isAlias ? -(index + 1) : index + 1;
+                }
+            }
         }
     }
 
@@ -233,12 +262,42 @@ public sealed class ColumnNormalizer
     /// <param name="isAscii">The caller already knows the cell is ASCII (it checked the whole record at once).</param>
     internal Cell Normalize(ReadOnlySpan<byte> utf8, Span<byte> textDestination, string? sourceUnit, bool isAscii = false)
     {
-        if ((isAscii || Ascii.IsValid(utf8)) && TryNormalizeAscii(utf8.Trim(AsciiWhiteSpace), textDestination, sourceUnit, out var fast))
+        if ((isAscii || IsAscii(utf8)) && TryNormalizeAscii(utf8.Trim(AsciiWhiteSpace), textDestination, sourceUnit, out var fast))
         {
             return fast;
         }
 
         return NormalizeDecoded(utf8, textDestination, sourceUnit);
+    }
+
+    /// <summary>
+    /// Ascii.IsValid for a cell: the cleaner asks for every cell of a record that is not all ASCII (an accented name
+    /// or address makes 57 % of the bench file's records so), and on cells of a few bytes the call cost more than
+    /// the check; up to 16 bytes are tested as two (possibly overlapping) words.
+    /// </summary>
+    private static bool IsAscii(ReadOnlySpan<byte> s)
+    {
+        const ulong High = 0x8080_8080_8080_8080UL;
+        var n = s.Length;
+        if (n >= 8)
+        {
+            return n <= 16
+                ? ((BinaryPrimitives.ReadUInt64LittleEndian(s) | BinaryPrimitives.ReadUInt64LittleEndian(s[^8..])) & High) == 0
+                : Ascii.IsValid(s);
+        }
+
+        if (n >= 4)
+        {
+            return ((BinaryPrimitives.ReadUInt32LittleEndian(s) | BinaryPrimitives.ReadUInt32LittleEndian(s[^4..])) & 0x8080_8080U) == 0;
+        }
+
+        var any = 0;
+        foreach (var b in s)
+        {
+            any |= b;
+        }
+
+        return any < 0x80;
     }
 
     /// <summary>Bytes a string cell of <paramref name="utf8Length"/> bytes may need (upper-casing can lengthen UTF-8).</summary>
@@ -282,9 +341,12 @@ public sealed class ColumnNormalizer
     }
 
     /// <summary>The byte fast path over a trimmed ASCII cell; false = not a common shape, take the text path.</summary>
+    /// <remarks>
+    /// Only a dispatcher: each shape has its own small method (the stack buffers of the rare branches no longer
+    /// sit in the frame every cell goes through).
+    /// </remarks>
     private bool TryNormalizeAscii(ReadOnlySpan<byte> s, Span<byte> destination, string? sourceUnit, out Cell cell)
     {
-        cell = default;
         if (s.IsEmpty)
         {
             cell = _column.Required ? Cell.Invalid(Rules.Required) : Cell.Missing;
@@ -294,63 +356,88 @@ public sealed class ColumnNormalizer
         switch (_column.Type)
         {
             case ColumnType.Integer or ColumnType.Number:
-                return sourceUnit is null && TryNumberAscii(s, out cell);
-            case ColumnType.Date:
-                foreach (var format in _dateFormats)
+                if (sourceUnit is null)
                 {
-                    if (format.TryParse(s, out var date))
-                    {
-                        cell = _column.NotAfterToday && date > _today ? Cell.Invalid(Rules.FutureDate) : new Cell { Status = CellStatus.Value, Bits = date.DayNumber };
-                        return true;
-                    }
+                    return TryNumberAscii(s, out cell);
                 }
 
-                cell = Cell.Invalid(Rules.Type);
+                break;
+            case ColumnType.Date:
+                cell = DateAscii(s);
                 return true;
             case ColumnType.Boolean:
                 cell = BooleanAscii(s);
                 return true;
-            case ColumnType.Category when s.Length <= MaxStackText && _categoryMap is not null:
-            {
-                Span<char> folded = stackalloc char[s.Length];
-                Ascii.ToLower(s, folded, out _);
-                cell = _categories.TryGetValue(folded, out var hit)
-                    ? new Cell { Status = CellStatus.Value, Bits = hit.Index, Fixed = hit.IsAlias }
-                    : Cell.Invalid(Rules.Category);
+            case ColumnType.Category when _categoryMap is not null && s.Length <= MaxStackText:
+                cell = s.Length <= MaxPackedCategory ? PackedCategory(s) : LongCategoryAscii(s);
                 return true;
-            }
-
             case ColumnType.String when s.Length <= MaxStackText:
-            {
-                var isFixed = false;
-                if (_column.UpperCase)
-                {
-                    Ascii.ToUpper(s, destination, out _);
-                    isFixed = !s.SequenceEqual(destination[..s.Length]);
-                }
-                else
-                {
-                    s.CopyTo(destination);
-                }
-
-                if (_pattern is not null)
-                {
-                    Span<char> text = stackalloc char[s.Length];
-                    Ascii.ToUtf16(destination[..s.Length], text, out _);
-                    if (!_pattern.IsMatch(text))
-                    {
-                        cell = Cell.Invalid(Rules.Pattern);
-                        return true;
-                    }
-                }
-
-                cell = new Cell { Status = CellStatus.Value, Fixed = isFixed, TextLength = s.Length };
+                cell = StringAscii(s, destination);
                 return true;
-            }
-
             default:
-                return false;
+                break;
         }
+
+        cell = default;
+        return false;
+    }
+
+    private Cell DateAscii(ReadOnlySpan<byte> s)
+    {
+        foreach (var format in _dateFormats)
+        {
+            if (format.TryParse(s, out var date))
+            {
+                return _column.NotAfterToday && date > _today ? Cell.Invalid(Rules.FutureDate) : new Cell { Status = CellStatus.Value, Bits = date.DayNumber };
+            }
+        }
+
+        return Cell.Invalid(Rules.Type);
+    }
+
+    private Cell LongCategoryAscii(ReadOnlySpan<byte> s)
+    {
+        Span<char> folded = stackalloc char[s.Length];
+        Ascii.ToLower(s, folded, out _);
+        return _categories.TryGetValue(folded, out var hit)
+            ? new Cell { Status = CellStatus.Value, Bits = hit.Index, Fixed = hit.IsAlias }
+            : Cell.Invalid(Rules.Category);
+    }
+
+    private Cell StringAscii(ReadOnlySpan<byte> s, Span<byte> destination)
+    {
+        var isFixed = false;
+        if (_column.UpperCase)
+        {
+            Ascii.ToUpper(s, destination, out _);
+            isFixed = !s.SequenceEqual(destination[..s.Length]);
+        }
+        else
+        {
+            s.CopyTo(destination);
+        }
+
+        if (_asciiPattern is not null)
+        {
+            if (!_asciiPattern.IsMatch(destination[..s.Length]))
+            {
+                return Cell.Invalid(Rules.Pattern);
+            }
+        }
+        else if (_pattern is not null && !RegexMatchesAscii(destination[..s.Length]))
+        {
+            return Cell.Invalid(Rules.Pattern);
+        }
+
+        return new Cell { Status = CellStatus.Value, Fixed = isFixed, TextLength = s.Length };
+    }
+
+    /// <summary>A pattern outside <see cref="AsciiPattern"/>'s subset, on an ASCII value of at most <see cref="MaxStackText"/> bytes.</summary>
+    private bool RegexMatchesAscii(ReadOnlySpan<byte> value)
+    {
+        Span<char> text = stackalloc char[value.Length];
+        Ascii.ToUtf16(value, text, out _);
+        return _pattern!.IsMatch(text);
     }
 
     /// <summary>[sign] digits [separator digits], at most 15 digits, nothing else: exactly what <see cref="TryFastDecimal"/> computes exactly.</summary>
@@ -416,6 +503,69 @@ public sealed class ColumnNormalizer
         cell = _column.Type == ColumnType.Integer ? Cell.OfInteger((long)value) : Cell.OfNumber(value);
         return true;
     }
+
+    /// <summary>Category lookup of a trimmed ASCII cell of at most <see cref="MaxPackedCategory"/> bytes, folded as <see cref="CategoryFolding"/> folds ASCII (lower case).</summary>
+    private Cell PackedCategory(ReadOnlySpan<byte> s)
+    {
+        var (lo, hi) = Pack(s);
+        var mask = _packedHits.Length - 1;
+        for (var slot = PackedSlot(lo, hi, mask); ; slot = (slot + 1) & mask)
+        {
+            var hit = _packedHits[slot];
+            if (hit == 0)
+            {
+                return Cell.Invalid(Rules.Category);
+            }
+
+            if (_packedKeys[slot * 2] == lo && _packedKeys[(slot * 2) + 1] == hi)
+            {
+                return new Cell { Status = CellStatus.Value, Bits = Math.Abs(hit) - 1, Fixed = hit < 0 };
+            }
+        }
+    }
+
+    /// <summary>Up to 15 ASCII bytes, lower-cased, as two little-endian words with the length in the top byte.</summary>
+    private static (ulong Lo, ulong Hi) Pack(ReadOnlySpan<byte> s)
+    {
+        // Overlapping reads instead of a zeroed copy: the second read is shifted so each byte lands at its own
+        // position (where reads overlap, the same byte is or-ed with itself).
+        var n = s.Length;
+        ulong lo, hi = 0;
+        if (n >= 8)
+        {
+            lo = BinaryPrimitives.ReadUInt64LittleEndian(s);
+            if (n > 8)
+            {
+                hi = BinaryPrimitives.ReadUInt64LittleEndian(s[^8..]) >> ((16 - n) * 8);
+            }
+        }
+        else if (n >= 4)
+        {
+            lo = BinaryPrimitives.ReadUInt32LittleEndian(s) | ((ulong)BinaryPrimitives.ReadUInt32LittleEndian(s[^4..]) << ((n - 4) * 8));
+        }
+        else
+        {
+            lo = 0;
+            for (var i = 0; i < n; i++)
+            {
+                lo |= (ulong)s[i] << (i * 8);
+            }
+        }
+
+        return (LowerAscii(lo), LowerAscii(hi) | ((ulong)n << 56));
+    }
+
+    /// <summary>ASCII 'A'-'Z' to 'a'-'z' in every byte of a word of ASCII bytes (SWAR: no carry crosses a byte below 0x80).</summary>
+    private static ulong LowerAscii(ulong w)
+    {
+        const ulong Ones = 0x0101_0101_0101_0101UL;
+        var aboveA = w + ((0x80 - 'A') * Ones);      // high bit set where byte >= 'A'
+        var aboveZ = w + ((0x80 - 'Z' - 1) * Ones);  // high bit set where byte > 'Z'
+        var upper = (aboveA & ~aboveZ) & (0x80 * Ones);
+        return w | (upper >> 2);
+    }
+
+    private static int PackedSlot(ulong lo, ulong hi, int mask) => (int)(((lo * 0x9E37_79B9_7F4A_7C15UL) ^ (hi * 0xC2B2_AE3D_27D4_EB4FUL)) >> 40) & mask;
 
     private static Cell BooleanAscii(ReadOnlySpan<byte> s)
     {
@@ -755,15 +905,16 @@ public sealed class ColumnNormalizer
         return false;
     }
 
-    private static Regex CompiledPattern(string pattern)
+    /// <summary>The Regex (text path, and byte path when the pattern is outside the DFA subset) and the ASCII DFA (byte path).</summary>
+    private static (Regex Regex, AsciiPattern? Ascii) CompiledPattern(string pattern)
     {
         if (Patterns.TryGetValue(pattern, out var cached))
         {
             return cached;
         }
 
-        var regex = new Regex(pattern, RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromSeconds(1));
-        return Patterns.Count < MaxCachedPatterns ? Patterns.GetOrAdd(pattern, regex) : regex;
+        var compiled = (new Regex(pattern, RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromSeconds(1)), AsciiPattern.TryCompile(pattern));
+        return Patterns.Count < MaxCachedPatterns ? Patterns.GetOrAdd(pattern, compiled) : compiled;
     }
 
     private static string FoldUnit(string unit) => unit.Replace('µ', 'u').Replace('μ', 'u');

@@ -1,9 +1,15 @@
 using System.Buffers;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace HealthAnalytics.Domain.Ingestion;
 
 /// <summary>
-/// A batch of parsed records: every field's (unescaped) UTF-8 bytes copied into one buffer plus offsets.
+/// A batch of parsed records: every field's (unescaped) UTF-8 bytes copied into one buffer plus offsets. Bytes
+/// between fields (delimiters) may remain in the buffer: read fields only
+/// through <see cref="FieldStart"/> and <see cref="FieldLength"/>.
 /// Owned by one stage at a time (parser → cleaner), then recycled.
 /// </summary>
 internal sealed class RowBatch
@@ -55,7 +61,6 @@ internal sealed class CsvRecordParser
     private readonly int _maxField;
     private readonly int _maxRecord;
     private readonly int _maxColumns;
-    private readonly SearchValues<byte> _unquoted;
     private readonly SearchValues<byte> _quoted = SearchValues.Create("\"\r\n"u8);
     private State _state = State.FieldStart;
     private bool _afterCr;
@@ -67,6 +72,7 @@ internal sealed class CsvRecordParser
     private int _recordDataStart;
     private int _recordFirstField;
     private int _recordFields;
+    private int _recordBytes;
     private bool _headerDone;
     private RowBatch _batch;
 
@@ -76,7 +82,6 @@ internal sealed class CsvRecordParser
         _maxField = options.MaxFieldBytes;
         _maxRecord = options.MaxRecordBytes;
         _maxColumns = options.MaxColumns;
-        _unquoted = SearchValues.Create([delimiter, (byte)'"', (byte)'\r', (byte)'\n']);
         _batch = batch;
     }
 
@@ -130,59 +135,9 @@ internal sealed class CsvRecordParser
 
             switch (_state)
             {
-                case State.FieldStart:
-                    if (chunk[i] == '"')
-                    {
-                        _state = State.Quoted;
-                        _quoteLine = _line;
-                        _quotedAfterCr = false;
-                        i++;
-                    }
-                    else
-                    {
-                        _state = State.Unquoted;
-                    }
-
+                case State.FieldStart or State.Unquoted:
+                    i = ParseUnquoted(chunk, i);
                     break;
-
-                case State.Unquoted:
-                {
-                    var rest = chunk[i..];
-                    var k = rest.IndexOfAny(_unquoted);
-                    if (k < 0)
-                    {
-                        Append(rest);
-                        i = n;
-                        break;
-                    }
-
-                    if (k > 0)
-                    {
-                        Append(rest[..k]);
-                    }
-
-                    var b = rest[k];
-                    i += k + 1;
-                    if (b == _delimiter)
-                    {
-                        EndField();
-                        _state = State.FieldStart;
-                    }
-                    else if (b is (byte)'\r' or (byte)'\n')
-                    {
-                        EndField();
-                        _line++;
-                        EndRecord();
-                        _afterCr = b == '\r';
-                        _state = State.FieldStart;
-                    }
-                    else
-                    {
-                        Append("\""u8);
-                    }
-
-                    break;
-                }
 
                 case State.Quoted:
                 {
@@ -234,13 +189,14 @@ internal sealed class CsvRecordParser
                     }
                     else if (b == _delimiter)
                     {
-                        EndField();
+                        EndField(_batch.DataLength);
+                        _fieldStart = _batch.DataLength;
                         _state = State.FieldStart;
                         i++;
                     }
                     else if (b is (byte)'\r' or (byte)'\n')
                     {
-                        EndField();
+                        EndField(_batch.DataLength);
                         _line++;
                         EndRecord();
                         _afterCr = b == '\r';
@@ -258,6 +214,174 @@ internal sealed class CsvRecordParser
         }
     }
 
+    /// <summary>
+    /// Unquoted fields, the bulk of any file, from <paramref name="i"/> (state FieldStart or Unquoted) until a quoted
+    /// field opens or the chunk ends. Structural bytes are found 64 at a time (a bit mask per block), and bytes are
+    /// not copied field by field: the run since the record start is copied once, at the record end (or where a quoted
+    /// field or the chunk interrupts it), so delimiters stay in <see cref="RowBatch.Data"/> between fields, which
+    /// only ever address their bytes through FieldStart/FieldLength.
+    /// </summary>
+    /// <returns>Where the slow state machine continues: after an opening quote, or the chunk's end.</returns>
+    private int ParseUnquoted(ReadOnlySpan<byte> chunk, int i)
+    {
+        var n = chunk.Length;
+        var runStart = i;                  // first chunk byte not yet copied into Data...
+        var dataBase = _batch.DataLength;  // ...and where it goes
+        var freshField = _state == State.FieldStart ? i : -1; // where a field that may still open with a quote starts
+        var blockAt = i;
+        var mask = SpecialMask(chunk, blockAt);
+        while (true)
+        {
+            while (mask == 0)
+            {
+                blockAt += 64;
+                if (blockAt >= n)
+                {
+                    Flush(chunk, runStart, n, dataBase);
+                    _state = freshField == n ? State.FieldStart : State.Unquoted;
+                    return n;
+                }
+
+                mask = SpecialMask(chunk, blockAt);
+            }
+
+            var k = blockAt + BitOperations.TrailingZeroCount(mask);
+            mask &= mask - 1;
+            var c = chunk[k];
+            if (c == _delimiter)
+            {
+                EndField(dataBase + k - runStart);
+                _fieldStart = dataBase + k + 1 - runStart;
+                freshField = k + 1;
+            }
+            else if (c == '"')
+            {
+                if (k == freshField)
+                {
+                    Flush(chunk, runStart, k, dataBase);
+
+                    // The usual quoted field (an address with commas) inline: no quote, CR or LF inside, and closed
+                    // in this chunk right before a delimiter or line end. Anything else takes the state machine.
+                    var content = chunk[(k + 1)..];
+                    var close = content.IndexOfAny((byte)'"', (byte)'\r', (byte)'\n');
+                    if (close >= 0 && content[close] == '"' && close + 1 < content.Length &&
+                        (content[close + 1] == _delimiter || content[close + 1] is (byte)'\r' or (byte)'\n'))
+                    {
+                        Append(content[..close]);
+                        runStart = k + 2 + close;
+                        dataBase = _batch.DataLength;
+                        freshField = -1;
+                        blockAt = runStart;
+                        mask = SpecialMask(chunk, blockAt);
+                        continue;
+                    }
+
+                    _state = State.Quoted;
+                    _quoteLine = _line;
+                    _quotedAfterCr = false;
+                    return k + 1;
+                }
+
+                // A quote inside an unquoted field is data (lenient), already part of the run.
+            }
+            else
+            {
+                Flush(chunk, runStart, k, dataBase);
+                EndField(_batch.DataLength);
+                _line++;
+                EndRecord();
+                var next = k + 1;
+                if (c == '\r')
+                {
+                    if (next == n)
+                    {
+                        _afterCr = true;
+                    }
+                    else if (chunk[next] == '\n')
+                    {
+                        // The LF is the next set bit: drop it, or start over past it when it opens the next block.
+                        next++;
+                        if (next - blockAt < 64)
+                        {
+                            mask &= mask - 1;
+                        }
+                        else
+                        {
+                            blockAt = next;
+                            mask = next < n ? SpecialMask(chunk, next) : 0;
+                        }
+                    }
+                }
+
+                runStart = next;
+                dataBase = _batch.DataLength;
+                freshField = next;
+            }
+        }
+    }
+
+    /// <summary>Copies the pending run chunk[from..to) to Data at <paramref name="dataBase"/>, checking the size limits of the field in progress.</summary>
+    private void Flush(ReadOnlySpan<byte> chunk, int from, int to, int dataBase)
+    {
+        var b = _batch;
+        var end = dataBase + (to - from);
+        if (end > b.Data.Length)
+        {
+            EnsureData(b, end);
+        }
+
+        chunk[from..to].CopyTo(b.Data.AsSpan(dataBase));
+        b.DataLength = end;
+        CheckSizes(end - _fieldStart);
+    }
+
+    /// <summary>Bit j set when chunk[at + j] is a delimiter, quote, CR or LF (bytes past the chunk count as none).</summary>
+    private ulong SpecialMask(ReadOnlySpan<byte> chunk, int at)
+    {
+        if (chunk.Length - at < 64)
+        {
+            return SpecialMaskTail(chunk[at..]);
+        }
+
+        ref var p = ref Unsafe.Add(ref MemoryMarshal.GetReference(chunk), at);
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var d = Vector256.Create(_delimiter);
+            var lo = Vector256.LoadUnsafe(ref p);
+            var hi = Vector256.LoadUnsafe(ref p, 32);
+            var mlo = Vector256.Equals(lo, d) | Vector256.Equals(lo, Vector256.Create((byte)'"')) | Vector256.Equals(lo, Vector256.Create((byte)'\r')) | Vector256.Equals(lo, Vector256.Create((byte)'\n'));
+            var mhi = Vector256.Equals(hi, d) | Vector256.Equals(hi, Vector256.Create((byte)'"')) | Vector256.Equals(hi, Vector256.Create((byte)'\r')) | Vector256.Equals(hi, Vector256.Create((byte)'\n'));
+            return mlo.ExtractMostSignificantBits() | ((ulong)mhi.ExtractMostSignificantBits() << 32);
+        }
+
+        ulong mask = 0;
+        var d128 = Vector128.Create(_delimiter);
+        for (var j = 0; j < 64; j += 16)
+        {
+            var v = Vector128.LoadUnsafe(ref p, (nuint)j);
+            var m = Vector128.Equals(v, d128) | Vector128.Equals(v, Vector128.Create((byte)'"')) | Vector128.Equals(v, Vector128.Create((byte)'\r')) | Vector128.Equals(v, Vector128.Create((byte)'\n'));
+            mask |= (ulong)m.ExtractMostSignificantBits() << j;
+        }
+
+        return mask;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private ulong SpecialMaskTail(ReadOnlySpan<byte> tail)
+    {
+        ulong mask = 0;
+        for (var j = 0; j < tail.Length; j++)
+        {
+            var c = tail[j];
+            if (c == _delimiter || c is (byte)'"' or (byte)'\r' or (byte)'\n')
+            {
+                mask |= 1UL << j;
+            }
+        }
+
+        return mask;
+    }
+
     /// <summary>End of input: closes the last record (the final newline is optional).</summary>
     public void Complete()
     {
@@ -271,7 +395,7 @@ internal sealed class CsvRecordParser
             return;
         }
 
-        EndField();
+        EndField(_batch.DataLength);
         EndRecord();
     }
 
@@ -285,40 +409,53 @@ internal sealed class CsvRecordParser
 
         bytes.CopyTo(b.Data.AsSpan(b.DataLength));
         b.DataLength += bytes.Length;
-        if (b.DataLength - _fieldStart > _maxField)
+        CheckSizes(b.DataLength - _fieldStart);
+    }
+
+    /// <summary>The size limits, given the bytes of the field in progress (the record's are its ended fields' plus these).</summary>
+    private void CheckSizes(int fieldBytes)
+    {
+        if (fieldBytes > _maxField)
         {
             throw FileRejectedException.Of("field-too-large", $"a field of the record starting on line {_recordLine} is larger than {_maxField} bytes", _recordLine);
         }
 
-        if (b.DataLength - _recordDataStart > _maxRecord)
+        if (_recordBytes + fieldBytes > _maxRecord)
         {
             throw FileRejectedException.Of("field-too-large", $"the record starting on line {_recordLine} is larger than {_maxRecord} bytes", _recordLine);
         }
     }
 
-    private void EndField()
+    /// <summary>Ends the field in progress at Data offset <paramref name="end"/> (the caller sets where the next one starts).</summary>
+    private void EndField(int end)
     {
         var b = _batch;
-        _recordFields++;
-        if (!_headerDone && _recordFields > _maxColumns)
+        var length = end - _fieldStart;
+        if (length > _maxField || _recordBytes + length > _maxRecord)
+        {
+            CheckSizes(length);
+        }
+
+        _recordBytes += length;
+        var fields = ++_recordFields;
+        if (fields > _maxColumns && !_headerDone)
         {
             throw FileRejectedException.Of("too-many-columns", $"the header has more than {_maxColumns} columns", 1);
         }
 
         // Fields beyond the column cap are counted (the row is quarantined for its field count) but not stored.
-        if (_recordFields <= _maxColumns + 1)
+        if (fields <= _maxColumns + 1)
         {
-            if (b.FieldTotal == b.FieldStart.Length)
+            var t = b.FieldTotal;
+            if (t == b.FieldStart.Length)
             {
-                EnsureFields(b, b.FieldTotal + 1);
+                EnsureFields(b, t + 1);
             }
 
-            b.FieldStart[b.FieldTotal] = _fieldStart;
-            b.FieldLength[b.FieldTotal] = b.DataLength - _fieldStart;
-            b.FieldTotal++;
+            b.FieldStart[t] = _fieldStart;
+            b.FieldLength[t] = length;
+            b.FieldTotal = t + 1;
         }
-
-        _fieldStart = b.DataLength;
     }
 
     private void EndRecord()
@@ -340,6 +477,7 @@ internal sealed class CsvRecordParser
         b.RecordHasNul[r] = b.Data.AsSpan(_recordDataStart, b.DataLength - _recordDataStart).Contains((byte)0);
         _headerDone = true;
         _recordFields = 0;
+        _recordBytes = 0;
         _recordFirstField = b.FieldTotal;
         _recordDataStart = b.DataLength;
         _fieldStart = b.DataLength;

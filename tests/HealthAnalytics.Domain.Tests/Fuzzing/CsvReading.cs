@@ -14,7 +14,8 @@ internal sealed record ReadResult(IReadOnlyList<string[]> Records, IReadOnlyList
 /// </summary>
 internal static class CsvReading
 {
-    public static ReadResult Read(byte[] bytes, string fileName, string? encoding, IngestionOptions options, int chunkBytes, byte? delimiter = null)
+    // reference: parse with ReferenceCsvParser (the differential oracle) instead of the production parser.
+    public static ReadResult Read(byte[] bytes, string fileName, string? encoding, IngestionOptions options, int chunkBytes, byte? delimiter = null, bool reference = false)
     {
         CsvInput csv;
         try
@@ -31,7 +32,7 @@ internal static class CsvReading
             // Sniffing sees the whole start of the file, as the cleaner's first 256 KB chunk does.
             var all = ReadAll(csv);
             var chosen = delimiter ?? CsvRecordParser.Sniff(all);
-            var parser = new CsvRecordParser(chosen, options, new RowBatch());
+            IRecordParser parser = reference ? new ReferenceCsvParser(chosen, options, new RowBatch()) : new ProductionCsvParser(chosen, options);
             var records = new List<string[]>();
             var lines = new List<long>();
             // Sized to the input: a 1 MB buffer per read would make the fuzz loop a large-object-heap GC loop.

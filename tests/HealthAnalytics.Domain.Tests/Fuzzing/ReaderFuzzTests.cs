@@ -62,6 +62,72 @@ public sealed class ReaderFuzzTests
         Assert.True(FuzzSettings.Seconds > 0 || count >= iterations, $"only {count} of {iterations} inputs ran");
     }
 
+    [Fact]
+    public void Read_HostileInputsInRandomChunks_MatchTheReferenceParserFieldForFieldAndRejectionForRejection()
+    {
+        var iterations = FuzzSettings.Iterations(100_000) / 5;
+        FuzzSettings.Sample(
+            Gen.Select(HostileCsv.Any, Gen.Int[1, 300]),
+            pair =>
+            {
+                var (input, chunk) = pair;
+                var options = HostileCsv.Options(input.Limits);
+                var expected = Outcome(() => CsvReading.Read(input.Bytes, input.FileName, input.DeclaredEncoding, options, chunk, reference: true));
+                var actual = Outcome(() => CsvReading.Read(input.Bytes, input.FileName, input.DeclaredEncoding, options, chunk));
+                Assert.Equal(expected.Rule, actual.Rule);
+                Assert.Equal(expected.Message, actual.Message);
+                if (expected.Result is { } a && actual.Result is { } b)
+                {
+                    Assert.Equal(a.Delimiter, b.Delimiter);
+                    Assert.Equal(a.Lines, b.Lines);
+                    Assert.Equal(a.Records.Count, b.Records.Count);
+                    for (var i = 0; i < a.Records.Count; i++)
+                    {
+                        Assert.Equal(a.Records[i], b.Records[i]);
+                    }
+                }
+            },
+            iterations);
+    }
+
+    /// <summary>CSV-ish text up to 2,000 characters (fields longer than the parser's 64-byte scan blocks) under tight, random limits.</summary>
+    private static readonly Gen<(string Text, int MaxField, int MaxRecord, int MaxColumns, int Chunk)> LimitInputs =
+        from text in Gen.Frequency(
+            (3, Gen.String[Gen.Char["\"\r\n,,,,;\t abcdefgh1é\0"], 0, 2_000]),
+            (1, Gen.String[Gen.Char["abcdefghijklmnopqrstuvwxyz0123456789,\n"], 0, 2_000]))
+        from maxField in Gen.Int[1, 200]
+        from maxRecord in Gen.Int[1, 600]
+        from maxColumns in Gen.Int[1, 12]
+        from chunk in Gen.Int[1, 700]
+        select (text, maxField, maxRecord, maxColumns, chunk);
+
+    [Fact]
+    public void Read_LongFieldsUnderTightLimits_MatchTheReferenceParserFieldForFieldAndRejectionForRejection()
+    {
+        var iterations = FuzzSettings.Iterations(100_000) / 10;
+        FuzzSettings.Sample(
+            LimitInputs,
+            input =>
+            {
+                var bytes = Encoding.UTF8.GetBytes(input.Text);
+                var options = new IngestionOptions { MaxFieldBytes = input.MaxField, MaxRecordBytes = input.MaxRecord, MaxColumns = input.MaxColumns };
+                var expected = Outcome(() => CsvReading.Read(bytes, "t.csv", null, options, input.Chunk, (byte)',', reference: true));
+                var actual = Outcome(() => CsvReading.Read(bytes, "t.csv", null, options, input.Chunk, (byte)','));
+                Assert.Equal(expected.Rule, actual.Rule);
+                Assert.Equal(expected.Message, actual.Message);
+                if (expected.Result is { } a && actual.Result is { } b)
+                {
+                    Assert.Equal(a.Lines, b.Lines);
+                    Assert.Equal(a.Records.Count, b.Records.Count);
+                    for (var i = 0; i < a.Records.Count; i++)
+                    {
+                        Assert.Equal(a.Records[i], b.Records[i]);
+                    }
+                }
+            },
+            iterations);
+    }
+
     /// <summary>An RFC 4180 table: 1-6 columns of arbitrary cells (quotes, delimiters, CR, LF, NUL, non-ASCII).</summary>
     private static readonly Gen<(string[][] Table, string Delimiter, string[] Ends, bool FinalNewline)> Tables =
         from columns in Gen.Int[1, 6]
@@ -137,16 +203,16 @@ public sealed class ReaderFuzzTests
         return n;
     }
 
-    private static (string? Rule, ReadResult? Result) Outcome(Func<ReadResult> read)
+    private static (string? Rule, ReadResult? Result, string? Message) Outcome(Func<ReadResult> read)
     {
         try
         {
-            return (null, read());
+            return (null, read(), null);
         }
         catch (FileRejectedException ex)
         {
             Assert.Contains(ex.Rejection.Rule, FuzzSettings.DocumentedRules);
-            return (ex.Rejection.Rule, null);
+            return (ex.Rejection.Rule, null, ex.Rejection.Message);
         }
     }
 }
