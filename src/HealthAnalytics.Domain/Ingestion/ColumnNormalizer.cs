@@ -440,58 +440,19 @@ public sealed class ColumnNormalizer
         return _pattern!.IsMatch(text);
     }
 
-    /// <summary>[sign] digits [separator digits], at most 15 digits, nothing else: exactly what <see cref="TryFastDecimal"/> computes exactly.</summary>
+    /// <summary>[sign] digits [separator digits], at most 15 digits, nothing else: what <see cref="TryFastDecimal{T}"/> computes exactly.</summary>
     private bool TryNumberAscii(ReadOnlySpan<byte> s, out Cell cell)
     {
         cell = default;
-        var i = 0;
-        var negative = false;
-        if (s[0] is (byte)'+' or (byte)'-')
-        {
-            negative = s[0] == '-';
-            i++;
-        }
-
-        long mantissa = 0;
-        var digits = 0;
-        var fraction = -1;
-        for (; i < s.Length; i++)
-        {
-            var c = s[i];
-            if ((uint)(c - '0') <= 9)
-            {
-                mantissa = (mantissa * 10) + (c - '0');
-                digits++;
-                if (fraction >= 0)
-                {
-                    fraction++;
-                }
-            }
-            else if (fraction < 0 && (c == '.' || (c == ',' && _decimalComma)))
-            {
-                fraction = 0;
-            }
-            else
-            {
-                return false;
-            }
-        }
-
-        if (digits is 0 or > 15)
+        if (!TryFastDecimal(s, _decimalComma, out var value, out var hasFraction))
         {
             return false;
         }
 
-        if (_column.Type == ColumnType.Integer && fraction >= 0)
+        if (_column.Type == ColumnType.Integer && hasFraction)
         {
             cell = Cell.Invalid(Rules.Type); // "12.5" in an integer column, as on the text path
             return true;
-        }
-
-        var value = fraction > 0 ? mantissa / Pow10[fraction] : mantissa;
-        if (negative)
-        {
-            value = -value;
         }
 
         if (CheckNumber(ref value, false, 1, 0) is { } rule)
@@ -744,7 +705,7 @@ public sealed class ColumnNormalizer
         double value;
         if (_column.Type == ColumnType.Integer && !hasFraction)
         {
-            if (!TryFastDecimal(numeric, out value))
+            if (!TryFastDecimal(numeric, commaIsSeparator: true, out value, out _))
             {
                 if (!long.TryParse(numeric, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l))
                 {
@@ -759,7 +720,7 @@ public sealed class ColumnNormalizer
             // "12.5" or "1e3" in an integer column: integers are optional sign and digits only.
             return CellResult.Invalid(Rules.Type);
         }
-        else if (!TryFastDecimal(numeric, out value))
+        else if (!TryFastDecimal(numeric, commaIsSeparator: true, out value, out _))
         {
             Span<char> buffer = stackalloc char[MaxStackText];
             if (numeric.Length > buffer.Length)
@@ -826,14 +787,16 @@ public sealed class ColumnNormalizer
     /// the digits as an integer below 2^53 and the power of ten are both exact, so one IEEE division is correctly
     /// rounded and gives the same double as double.Parse. Anything else returns false and takes the general parser.
     /// </summary>
-    private static bool TryFastDecimal(ReadOnlySpan<char> s, out double value)
+    private static bool TryFastDecimal<T>(ReadOnlySpan<T> s, bool commaIsSeparator, out double value, out bool hasFraction)
+        where T : unmanaged, System.Numerics.IBinaryInteger<T>
     {
         value = 0;
+        hasFraction = false;
         var i = 0;
         var negative = false;
-        if (i < s.Length && s[i] is '+' or '-')
+        if (i < s.Length && int.CreateTruncating(s[i]) is '+' or '-')
         {
-            negative = s[i] == '-';
+            negative = int.CreateTruncating(s[i]) == '-';
             i++;
         }
 
@@ -842,8 +805,8 @@ public sealed class ColumnNormalizer
         var fraction = -1;
         for (; i < s.Length; i++)
         {
-            var c = s[i];
-            if (char.IsAsciiDigit(c))
+            var c = int.CreateTruncating(s[i]);
+            if ((uint)(c - '0') <= 9)
             {
                 mantissa = (mantissa * 10) + (c - '0');
                 digits++;
@@ -852,7 +815,7 @@ public sealed class ColumnNormalizer
                     fraction++;
                 }
             }
-            else if (c is '.' or ',' && fraction < 0)
+            else if (fraction < 0 && (c == '.' || (c == ',' && commaIsSeparator)))
             {
                 fraction = 0;
             }
@@ -867,6 +830,7 @@ public sealed class ColumnNormalizer
             return false;
         }
 
+        hasFraction = fraction >= 0;
         value = fraction > 0 ? mantissa / Pow10[fraction] : mantissa;
         if (negative)
         {
