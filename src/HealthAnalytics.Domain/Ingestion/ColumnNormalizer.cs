@@ -535,17 +535,9 @@ public sealed class ColumnNormalizer
             return Cell.Invalid(Rules.Type);
         }
 
-        Span<byte> lower = stackalloc byte[5];
+        Span<char> lower = stackalloc char[5];
         Ascii.ToLower(s, lower, out var n);
-        bool? value = lower[..n] switch
-        {
-            [(byte)'1'] or [(byte)'t'] or [(byte)'y'] => true,
-            [(byte)'0'] or [(byte)'f'] or [(byte)'n'] => false,
-            _ when lower[..n].SequenceEqual("true"u8) || lower[..n].SequenceEqual("yes"u8) || lower[..n].SequenceEqual("oui"u8) => true,
-            _ when lower[..n].SequenceEqual("false"u8) || lower[..n].SequenceEqual("no"u8) || lower[..n].SequenceEqual("non"u8) => false,
-            _ => null,
-        };
-        return value is { } b ? new Cell { Status = CellStatus.Value, Bits = b ? 1 : 0 } : Cell.Invalid(Rules.Type);
+        return BooleanWord(lower[..n]) is { } b ? new Cell { Status = CellStatus.Value, Bits = b ? 1 : 0 } : Cell.Invalid(Rules.Type);
     }
 
     private CellResult NormalizeString(ReadOnlySpan<char> s, Span<char> destination)
@@ -591,14 +583,16 @@ public sealed class ColumnNormalizer
 
         Span<char> lower = stackalloc char[5];
         var n = s.ToLowerInvariant(lower);
-        bool? value = lower[..n] switch
-        {
-            "true" or "yes" or "y" or "1" or "t" or "oui" => true,
-            "false" or "no" or "n" or "0" or "f" or "non" => false,
-            _ => null,
-        };
-        return value is { } b ? new CellResult { Status = CellStatus.Value, Boolean = b } : CellResult.Invalid(Rules.Type);
+        return BooleanWord(lower[..n]) is { } b ? new CellResult { Status = CellStatus.Value, Boolean = b } : CellResult.Invalid(Rules.Type);
     }
+
+    /// <summary>The accepted boolean words (lower case), for both paths.</summary>
+    private static bool? BooleanWord(ReadOnlySpan<char> lower) => lower switch
+    {
+        "true" or "yes" or "y" or "1" or "t" or "oui" => true,
+        "false" or "no" or "n" or "0" or "f" or "non" => false,
+        _ => null,
+    };
 
     private CellResult NormalizeDate(ReadOnlySpan<char> s)
     {

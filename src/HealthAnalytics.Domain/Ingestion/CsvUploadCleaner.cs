@@ -871,7 +871,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                     cells[i] = Cell.Missing;
                     if (p.KeyOrdinal >= 0)
                     {
-                        results.KeyPart[p.KeyOrdinal] = Hash64.Add(0, ReadOnlySpan<byte>.Empty);
+                        results.KeyPart[p.KeyOrdinal] = KeyFingerprint([], ascii);
                     }
 
                     continue;
@@ -946,8 +946,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                 return Hash64.Add(0, utf8.Trim(" \t\n\v\f\r"u8));
             }
 
-            var trimmed = Encoding.UTF8.GetString(utf8).AsSpan().Trim();
-            return Hash64.Add(0, Encoding.UTF8.GetBytes(trimmed.ToString()));
+            return Hash64.Add(0, Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(utf8).Trim()));
         }
 
         private static long YearsBetween(DateOnly from, DateOnly to)

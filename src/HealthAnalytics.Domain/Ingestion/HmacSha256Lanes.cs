@@ -91,13 +91,8 @@ public sealed class HmacSha256Lanes
     public void ComputeHex(ReadOnlySpan<byte> source, ReadOnlySpan<(int Start, int Length)> messages, Span<byte> hexDestination) =>
         ComputeHex(source, messages, hexDestination, HardwareLanes);
 
-    /// <inheritdoc cref="ComputeHex(ReadOnlySpan{byte}, ReadOnlySpan{ValueTuple{int, int}}, Span{byte})"/>
-    public void ComputeHex(ReadOnlySpan<byte> source, ReadOnlySpan<(int Start, int Length)> messages, Span<char> hexDestination) =>
-        ComputeHex(source, messages, hexDestination, HardwareLanes);
-
     /// <summary>Same with a chosen lane count (8, 4 or 1), so tests cover the fallbacks on AVX2 machines too.</summary>
-    internal void ComputeHex<TChar>(ReadOnlySpan<byte> source, ReadOnlySpan<(int Start, int Length)> messages, Span<TChar> hexDestination, int lanes)
-        where TChar : unmanaged
+    internal void ComputeHex(ReadOnlySpan<byte> source, ReadOnlySpan<(int Start, int Length)> messages, Span<byte> hexDestination, int lanes)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(hexDestination.Length, messages.Length * HexLength, nameof(hexDestination));
         foreach (var (start, length) in messages)
@@ -112,13 +107,13 @@ public sealed class HmacSha256Lanes
         switch (lanes)
         {
             case Lanes256.Count:
-                Run<Lanes256, TChar>(source, messages, hexDestination);
+                Run<Lanes256>(source, messages, hexDestination);
                 break;
             case Lanes128.Count:
-                Run<Lanes128, TChar>(source, messages, hexDestination);
+                Run<Lanes128>(source, messages, hexDestination);
                 break;
             case Lane1.Count:
-                Run<Lane1, TChar>(source, messages, hexDestination);
+                Run<Lane1>(source, messages, hexDestination);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(lanes), lanes, "Lanes are 8, 4 or 1.");
@@ -154,9 +149,8 @@ public sealed class HmacSha256Lanes
         return result;
     }
 
-    private void Run<TLanes, TChar>(ReadOnlySpan<byte> source, ReadOnlySpan<(int Start, int Length)> messages, Span<TChar> hexDestination)
+    private void Run<TLanes>(ReadOnlySpan<byte> source, ReadOnlySpan<(int Start, int Length)> messages, Span<byte> hexDestination)
         where TLanes : struct, ILanes<TLanes>
-        where TChar : unmanaged
     {
         var n = TLanes.Count;
         Span<byte> padded = stackalloc byte[8 * BlockLength]; // lane-major padded blocks: lane j at j * 64
@@ -255,7 +249,7 @@ public sealed class HmacSha256Lanes
                     BinaryPrimitives.WriteUInt32BigEndian(mac[(i * 4)..], digests[(i * n) + lane]);
                 }
 
-                WriteHex(mac, hexDestination.Slice((first + lane) * HexLength, HexLength));
+                Convert.TryToHexStringLower(mac, hexDestination.Slice((first + lane) * HexLength, HexLength), out _);
             }
         }
     }
@@ -279,23 +273,6 @@ public sealed class HmacSha256Lanes
         {
             // Bit length of the ipad block plus the message.
             BinaryPrimitives.WriteUInt64BigEndian(block[56..], (ulong)(BlockLength + message.Length) * 8);
-        }
-    }
-
-    private static void WriteHex<TChar>(ReadOnlySpan<byte> mac, Span<TChar> destination)
-        where TChar : unmanaged
-    {
-        if (typeof(TChar) == typeof(byte))
-        {
-            Convert.TryToHexStringLower(mac, MemoryMarshal.Cast<TChar, byte>(destination), out _);
-        }
-        else if (typeof(TChar) == typeof(char))
-        {
-            Convert.TryToHexStringLower(mac, MemoryMarshal.Cast<TChar, char>(destination), out _);
-        }
-        else
-        {
-            throw new NotSupportedException("Hex is written as UTF-8 bytes or UTF-16 chars.");
         }
     }
 

@@ -39,44 +39,6 @@ public sealed class Pseudonymizer
 
     public string KeyId { get; }
 
-    /// <summary>
-    /// A single-threaded hasher that keeps the keyed HMAC state between values: the one-shot API re-keys on
-    /// every call, which costs several times the hash itself on short identifiers.
-    /// </summary>
-    public Session CreateSession() => new(this);
-
-    /// <summary>Not thread-safe: one per cleaning run.</summary>
-    public sealed class Session : IDisposable
-    {
-        private readonly Pseudonymizer _owner;
-        private readonly IncrementalHash _hmac;
-
-        internal Session(Pseudonymizer owner)
-        {
-            _owner = owner;
-            _hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, owner._key);
-        }
-
-        public void Pseudonymize(ReadOnlySpan<char> value, Span<char> destination)
-        {
-            value = value.Trim();
-            if (!Ascii.IsValid(value) || value.Length > 512)
-            {
-                _owner.Pseudonymize(value, destination);
-                return;
-            }
-
-            Span<byte> utf8 = stackalloc byte[value.Length];
-            Ascii.FromUtf16(value, utf8, out _);
-            Span<byte> hash = stackalloc byte[32];
-            _hmac.AppendData(utf8);
-            _hmac.GetHashAndReset(hash);
-            Convert.TryToHexStringLower(hash, destination, out _);
-        }
-
-        public void Dispose() => _hmac.Dispose();
-    }
-
     public string Pseudonymize(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
@@ -116,21 +78,6 @@ public sealed class Pseudonymizer
         Convert.TryToHexStringLower(hash, destination, out _);
     }
 
-    /// <summary>Same as <see cref="Pseudonymize(ReadOnlySpan{char}, Span{char})"/> from UTF-8 bytes.</summary>
-    public void Pseudonymize(ReadOnlySpan<byte> utf8Value, Span<char> destination)
-    {
-        utf8Value = utf8Value.Trim(" \t"u8);
-        if (Ascii.IsValid(utf8Value))
-        {
-            Span<byte> hash = stackalloc byte[32];
-            HMACSHA256.TryHashData(_key, utf8Value, hash, out _);
-            Convert.TryToHexStringLower(hash, destination, out _);
-            return;
-        }
-
-        Pseudonymize(Encoding.UTF8.GetString(utf8Value).AsSpan(), destination);
-    }
-
     /// <summary>
     /// Pseudonyms of many UTF-8 values at once, 64 lower-case hex UTF-8 bytes per value, consecutively: value
     /// <c>i</c> = <c>utf8Source[v.Start..(v.Start + v.Length)]</c> gets exactly the pseudonym that
@@ -139,15 +86,7 @@ public sealed class Pseudonymizer
     /// OpenSSL); others take the normalizing path. Pass many values per call: lanes are only full with 8 or more, and one
     /// value per call costs as much as OpenSSL. Thread-safe; does not allocate for ASCII values.
     /// </summary>
-    public void PseudonymizeBatch(ReadOnlySpan<byte> utf8Source, ReadOnlySpan<(int Start, int Length)> values, Span<byte> hexDestination) =>
-        PseudonymizeBatchCore(utf8Source, values, hexDestination);
-
-    /// <inheritdoc cref="PseudonymizeBatch(ReadOnlySpan{byte}, ReadOnlySpan{ValueTuple{int, int}}, Span{byte})"/>
-    public void PseudonymizeBatch(ReadOnlySpan<byte> utf8Source, ReadOnlySpan<(int Start, int Length)> values, Span<char> hexDestination) =>
-        PseudonymizeBatchCore(utf8Source, values, hexDestination);
-
-    private void PseudonymizeBatchCore<TChar>(ReadOnlySpan<byte> utf8Source, ReadOnlySpan<(int Start, int Length)> values, Span<TChar> hexDestination)
-        where TChar : unmanaged
+    public void PseudonymizeBatch(ReadOnlySpan<byte> utf8Source, ReadOnlySpan<(int Start, int Length)> values, Span<byte> hexDestination)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(hexDestination.Length, values.Length * Length, nameof(hexDestination));
         Span<(int Start, int Length)> run = stackalloc (int Start, int Length)[RunLength];
@@ -194,16 +133,8 @@ public sealed class Pseudonymizer
             }
 
             // Rare: non-ASCII text needs NFC first, so it goes through the string path.
-            Pseudonymize(value, hex);
-            var destination = hexDestination.Slice(i * Length, Length);
-            if (typeof(TChar) == typeof(char))
-            {
-                hex.CopyTo(MemoryMarshal.Cast<TChar, char>(destination));
-            }
-            else
-            {
-                Ascii.FromUtf16(hex, MemoryMarshal.Cast<TChar, byte>(destination), out _);
-            }
+            Pseudonymize(Encoding.UTF8.GetString(value), hex);
+            Ascii.FromUtf16(hex, hexDestination.Slice(i * Length, Length), out _);
         }
 
         if (runCount > 0)

@@ -58,20 +58,6 @@ public sealed class HmacSha256LanesTests
     }
 
     [Fact]
-    public void ComputeHex_Utf16Destination_HoldsTheSameHexAsUtf8()
-    {
-        var random = new Random(7);
-        var (source, messages) = Layout(random, Enumerable.Range(0, 40).Select(_ => random.Next(0, 70)).ToArray());
-        var hmac = new HmacSha256Lanes(RandomBytes(random, 32));
-        var utf8 = new byte[messages.Length * HmacSha256Lanes.HexLength];
-        var utf16 = new char[messages.Length * HmacSha256Lanes.HexLength];
-        hmac.ComputeHex(source, messages, utf8);
-        hmac.ComputeHex(source, messages, utf16);
-        Assert.Equal(Encoding.ASCII.GetString(utf8), new string(utf16));
-        Assert.Matches("^[0-9a-f]+$", new string(utf16));
-    }
-
-    [Fact]
     public void ComputeHex_HardwarePath_IsTheWidestAcceleratedOne()
     {
         var expected = System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? 8 : System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? 4 : 1;
@@ -108,9 +94,9 @@ public sealed class HmacSha256LanesTests
                 var expected = string.Concat(values.Select(v => Expected(key, v)));
                 foreach (var lanes in new[] { 8, 4, 1 })
                 {
-                    var hex = new char[values.Length * HmacSha256Lanes.HexLength];
+                    var hex = new byte[values.Length * HmacSha256Lanes.HexLength];
                     hmac.ComputeHex(source, messages, hex.AsSpan(), lanes);
-                    Assert.Equal(expected, new string(hex));
+                    Assert.Equal(expected, Encoding.ASCII.GetString(hex));
                 }
             },
             FuzzSettings.Iterations(2_000));

@@ -54,9 +54,9 @@ public sealed class PseudonymizerBatchTests
 
         var p = new Pseudonymizer(Key);
         byte[] invalid = [(byte)'A', 0xFF, (byte)'B'];
-        var hex = new char[Pseudonymizer.Length];
+        var hex = new byte[Pseudonymizer.Length];
         p.PseudonymizeBatch(invalid, [(0, invalid.Length)], hex.AsSpan());
-        Assert.Equal(p.Pseudonymize(Encoding.UTF8.GetString(invalid)), new string(hex));
+        Assert.Equal(p.Pseudonymize(Encoding.UTF8.GetString(invalid)), Encoding.ASCII.GetString(hex));
     }
 
     [Fact]
@@ -64,9 +64,9 @@ public sealed class PseudonymizerBatchTests
     {
         var p = new Pseudonymizer(Key);
         var source = Encoding.UTF8.GetBytes("Zoe\u0301" + "Zo\u00E9");
-        var hex = new char[2 * Pseudonymizer.Length];
+        var hex = new byte[2 * Pseudonymizer.Length];
         p.PseudonymizeBatch(source, [(0, 5), (5, 4)], hex.AsSpan());
-        Assert.Equal(new string(hex, 0, Pseudonymizer.Length), new string(hex, Pseudonymizer.Length, Pseudonymizer.Length));
+        Assert.Equal(Encoding.ASCII.GetString(hex, 0, Pseudonymizer.Length), Encoding.ASCII.GetString(hex, Pseudonymizer.Length, Pseudonymizer.Length));
     }
 
     private static void AssertBatchMatchesOneByOne(List<string> values)
@@ -82,14 +82,11 @@ public sealed class PseudonymizerBatchTests
         }
 
         var utf8 = new byte[values.Count * Pseudonymizer.Length];
-        var utf16 = new char[values.Count * Pseudonymizer.Length];
         p.PseudonymizeBatch(source.ToArray(), ranges, utf8.AsSpan());
-        p.PseudonymizeBatch(source.ToArray(), ranges, utf16.AsSpan());
         for (var i = 0; i < values.Count; i++)
         {
             var expected = p.Pseudonymize(values[i]);
             Assert.True(expected == Encoding.ASCII.GetString(utf8, i * Pseudonymizer.Length, Pseudonymizer.Length), $"value {i} (UTF-8 output)");
-            Assert.True(expected == new string(utf16, i * Pseudonymizer.Length, Pseudonymizer.Length), $"value {i} (UTF-16 output)");
         }
     }
 
