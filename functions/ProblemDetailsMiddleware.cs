@@ -29,18 +29,15 @@ public sealed partial class ProblemDetailsMiddleware(ILogger<ProblemDetailsMiddl
         {
             await next(context);
         }
-        catch (BadHttpRequestException ex) when (context.GetHttpContext() is { Response.HasStarted: false })
-        {
-            // The request itself is malformed (e.g. its body is cut short): the client's 4xx, as on the dev host.
-            LogUnhandled(log, context.FunctionDefinition.Name, ex.GetType().Name);
-            await Results.Problem(statusCode: ex.StatusCode).ExecuteAsync(context.GetHttpContext()!);
-        }
         catch (Exception ex) when (context.GetHttpContext() is { Response.HasStarted: false })
         {
             LogUnhandled(log, context.FunctionDefinition.Name, ex.GetType().Name);
-            var http = context.GetHttpContext()!;
-            await Results.Problem(statusCode: StatusCodes.Status500InternalServerError, title: "An unexpected error occurred.")
-                .ExecuteAsync(http);
+
+            // A request the server finds malformed (e.g. its body cut short) is the client's 4xx, as on the dev host.
+            var problem = ex is BadHttpRequestException bad
+                ? Results.Problem(statusCode: bad.StatusCode)
+                : Results.Problem(statusCode: StatusCodes.Status500InternalServerError, title: "An unexpected error occurred.");
+            await problem.ExecuteAsync(context.GetHttpContext()!);
         }
     }
 

@@ -125,7 +125,7 @@ public sealed class TableUploadLedger(TableClient table) : IUploadLedger
 
             try
             {
-                await table.UpdateEntityAsync(ToEntity(entry), found.Value!.ETag, TableUpdateMode.Replace, cancellationToken);
+                await table.UpdateEntityAsync(ToEntity(entry with { ClaimedUntil = null }), found.Value!.ETag, TableUpdateMode.Replace, cancellationToken);
                 return true;
             }
             catch (RequestFailedException e) when (e.Status == 412 && round < MaxClaimRounds)

@@ -203,7 +203,6 @@ public sealed partial class IngestionService(
             RowsDuplicate = report.Rows.Duplicate,
             RowsBlank = report.Rows.Blank,
             RowsFixed = report.Rows.Fixed,
-            ClaimedUntil = null,
             UpdatedAt = time.GetUtcNow(),
         };
 
@@ -244,7 +243,6 @@ public sealed partial class IngestionService(
                 ReportPath = jsonPath,
                 HtmlReportPath = htmlPath,
                 FailureReason = null,
-                ClaimedUntil = null,
                 UpdatedAt = time.GetUtcNow(),
             }, cancellationToken);
             if (!written)
@@ -285,9 +283,6 @@ public sealed partial class IngestionService(
                 {
                     Status = UploadStatus.Processing,
                     FailureReason = reason,
-
-                    // Released: the redelivery may claim it at once instead of waiting for the claim to expire.
-                    ClaimedUntil = null,
                     UpdatedAt = time.GetUtcNow(),
                 }, CancellationToken.None);
             if (!written)
@@ -325,7 +320,6 @@ public sealed partial class IngestionService(
             FailureReason = reason,
             ReportPath = jsonPath,
             HtmlReportPath = htmlPath,
-            ClaimedUntil = null,
             UpdatedAt = time.GetUtcNow(),
         }, cancellationToken);
     }

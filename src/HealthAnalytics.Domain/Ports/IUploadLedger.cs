@@ -18,7 +18,9 @@ public interface IUploadLedger
     Task<LedgerClaim> ClaimAsync(UploadLedgerEntry entry, CancellationToken cancellationToken);
 
     /// <summary>Writes the outcome of a run (final or not: a failed attempt keeps <see cref="UploadStatus.Processing"/>),
-    /// only while the run still holds its claim (same <see cref="UploadLedgerEntry.ClaimToken"/>, entry not final).</summary>
+    /// only while the run still holds its claim (same <see cref="UploadLedgerEntry.ClaimToken"/>, entry not final).
+    /// The write releases the claim (<see cref="UploadLedgerEntry.ClaimedUntil"/> cleared), so after a failed attempt a
+    /// redelivery may claim the upload at once instead of waiting for the claim to expire.</summary>
     /// <returns>False when the claim was lost (it expired and another run took it, or that run finished first):
     /// nothing was written.</returns>
     Task<bool> CompleteAsync(UploadLedgerEntry entry, CancellationToken cancellationToken);

@@ -59,12 +59,10 @@ public static class TrainingServiceCollectionExtensions
         services.TryAddSingleton(sp => new ModelSpecCatalog(
             Options(sp).ConfigDirectory, sp.GetRequiredService<IModelSpecOverrides>(), sp.GetRequiredService<IDatasetSchemaProvider>(), sp.GetRequiredService<ILogger<ModelSpecCatalog>>()));
         services.TryAddSingleton<ICuratedDataSource>(sp => new BlobCuratedDataSource(Container(sp, o => o.CuratedContainer)));
-        services.TryAddSingleton<IModelRegistry>(sp => new TableModelRegistry(
-            sp.GetRequiredService<TableServiceClient>().GetTableClient(sp.GetRequiredService<IOptions<StorageOptions>>().Value.ModelsTable)));
+        services.TryAddSingleton<IModelRegistry>(sp => new TableModelRegistry(ModelsTable(sp)));
         services.TryAddSingleton<IModelArtifactStore>(sp => new BlobModelArtifactStore(Container(sp, o => o.ModelsContainer)));
         services.TryAddSingleton<ITrainingLock>(sp => new BlobTrainingLock(Container(sp, o => o.ModelsContainer)));
-        services.TryAddSingleton<ITrainingRunLedger>(sp => new TableTrainingRunLedger(
-            sp.GetRequiredService<TableServiceClient>().GetTableClient(sp.GetRequiredService<IOptions<StorageOptions>>().Value.ModelsTable)));
+        services.TryAddSingleton<ITrainingRunLedger>(sp => new TableTrainingRunLedger(ModelsTable(sp)));
         services.TryAddSingleton(sp => RetrainSchedule.Parse(Options(sp).RetrainSchedule));
         services.TryAddSingleton<TrainingService>();
         services.TryAddSingleton(sp => new ChampionModels(
@@ -73,6 +71,9 @@ public static class TrainingServiceCollectionExtensions
     }
 
     private static TrainingOptions Options(IServiceProvider sp) => sp.GetRequiredService<IOptions<TrainingOptions>>().Value;
+
+    private static TableClient ModelsTable(IServiceProvider sp)
+        => sp.GetRequiredService<TableServiceClient>().GetTableClient(sp.GetRequiredService<IOptions<StorageOptions>>().Value.ModelsTable);
 
     private static BlobContainerClient Container(IServiceProvider sp, Func<StorageOptions, string> name)
         => sp.GetRequiredService<BlobServiceClient>().GetBlobContainerClient(name(sp.GetRequiredService<IOptions<StorageOptions>>().Value));
