@@ -1,5 +1,5 @@
 using Azure.Storage.Blobs;
-using HealthAnalytics.Domain.Application;
+using HealthAnalytics.Ingestion;
 using Microsoft.Azure.Functions.Worker;
 
 namespace HealthAnalytics.Functions;

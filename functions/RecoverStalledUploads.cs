@@ -1,4 +1,4 @@
-using HealthAnalytics.Domain.Application;
+using HealthAnalytics.Ingestion;
 using Microsoft.Azure.Functions.Worker;
 
 namespace HealthAnalytics.Functions;

@@ -1,5 +1,5 @@
 using HealthAnalytics.Api.Models;
-using HealthAnalytics.Modeling.Training;
+using HealthAnalytics.Training;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;

@@ -1,5 +1,4 @@
 using System.Globalization;
-using HealthAnalytics.Bench;
 using HealthAnalytics.Bench.Ingest;
 using HealthAnalytics.Bench.Inputs;
 using HealthAnalytics.Bench.Measurement;

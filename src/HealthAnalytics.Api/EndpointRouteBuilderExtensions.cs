@@ -1,5 +1,4 @@
 using HealthAnalytics.Api;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 

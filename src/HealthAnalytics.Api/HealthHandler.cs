@@ -5,7 +5,7 @@ namespace HealthAnalytics.Api;
 
 /// <summary><c>GET /api/health</c>: liveness, the app version and the champion version each model serves now.</summary>
 /// <param name="champions">Absent in hosts without the model area (tests of ingestion only).</param>
-public sealed class HealthHandler(HealthAnalytics.Modeling.Prediction.ChampionModels? champions = null)
+public sealed class HealthHandler(HealthAnalytics.Serving.ChampionModels? champions = null)
 {
     private static readonly string Version =
         typeof(HealthHandler).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";

@@ -1,7 +1,5 @@
-using HealthAnalytics.Domain.Application;
-using HealthAnalytics.Domain.Ports;
+using HealthAnalytics.Ingestion;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Net.Http.Headers;
 
 namespace HealthAnalytics.Api;
 

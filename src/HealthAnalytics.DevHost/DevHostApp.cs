@@ -1,5 +1,4 @@
 using HealthAnalytics.DevHost.Training;
-using Microsoft.AspNetCore.Builder;
 
 namespace HealthAnalytics.DevHost;
 

@@ -1,6 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using HealthAnalytics.Domain.Application;
-using HealthAnalytics.Domain.Ports;
+using HealthAnalytics.Ingestion;
 using Microsoft.Extensions.Options;
 
 namespace HealthAnalytics.DevHost;

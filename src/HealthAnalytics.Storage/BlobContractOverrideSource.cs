@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
-using HealthAnalytics.Domain.Contracts;
+using HealthAnalytics.Contracts;
 
 namespace HealthAnalytics.Storage;
 
@@ -14,7 +14,7 @@ public sealed partial class BlobContractOverrideSource(BlobContainerClient conta
 {
     private const string Prefix = "contracts/";
 
-        public async Task<IReadOnlyList<ContractOverride>> GetOverridesAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ContractOverride>> GetOverridesAsync(CancellationToken cancellationToken)
     {
         var result = new List<ContractOverride>();
         await foreach (var item in container.GetBlobsAsync(BlobTraits.None, BlobStates.None, Prefix, cancellationToken))

@@ -1,7 +1,7 @@
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
-using HealthAnalytics.Domain.Ports;
+using HealthAnalytics.Curated;
 
 namespace HealthAnalytics.Storage;
 

@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
-using HealthAnalytics.Domain.Ports;
+using HealthAnalytics.Ingestion;
 
 namespace HealthAnalytics.Storage;
 

@@ -1,7 +1,6 @@
 using Azure;
 using Azure.Data.Tables;
-using HealthAnalytics.Domain.Application;
-using HealthAnalytics.Domain.Ports;
+using HealthAnalytics.Ingestion;
 
 namespace HealthAnalytics.Storage;
 

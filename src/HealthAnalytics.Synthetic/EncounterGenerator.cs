@@ -1,5 +1,4 @@
 using System.IO.Compression;
-using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace HealthAnalytics.Synthetic;

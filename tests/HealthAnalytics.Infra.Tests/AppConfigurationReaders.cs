@@ -19,8 +19,7 @@ internal static partial class AppConfigurationReaders
         "functions",
         "src/HealthAnalytics.Api",
         "src/HealthAnalytics.Storage",
-        "src/HealthAnalytics.Domain",
-        "src/HealthAnalytics.Modeling",
+        "src/HealthAnalytics.Core",
     ];
 
     public sealed record OptionsProperty(string Section, string Property, Type Owner, bool Required, bool HasDefault)

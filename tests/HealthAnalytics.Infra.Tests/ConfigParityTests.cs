@@ -29,7 +29,7 @@ public sealed class ConfigParityTests
         Assert.Contains(AppConfigurationReaders.AppAssemblies, a => a.GetName().Name == "HealthAnalytics.Functions");
         Assert.Contains(AppConfigurationReaders.AppAssemblies, a => a.GetName().Name == "HealthAnalytics.Api");
         Assert.Contains(AppConfigurationReaders.AppAssemblies, a => a.GetName().Name == "HealthAnalytics.Storage");
-        Assert.Contains(AppConfigurationReaders.AppAssemblies, a => a.GetName().Name == "HealthAnalytics.Domain");
+        Assert.Contains(AppConfigurationReaders.AppAssemblies, a => a.GetName().Name == "HealthAnalytics.Core");
     }
 
     [Fact]

@@ -1,4 +1,4 @@
-using HealthAnalytics.Domain.Ingestion;
+using HealthAnalytics.Ingestion;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace HealthAnalytics.Integration.Tests;

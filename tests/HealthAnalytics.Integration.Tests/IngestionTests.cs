@@ -1,10 +1,8 @@
 using System.Text;
 using System.Text.Json;
 using Azure.Data.Tables;
-using HealthAnalytics.Domain.Application;
-using HealthAnalytics.Domain.Ingestion;
-using HealthAnalytics.Domain.Ports;
 using HealthAnalytics.Functions;
+using HealthAnalytics.Ingestion;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace HealthAnalytics.Integration.Tests;

@@ -3,7 +3,6 @@ using System.Text.Json;
 using HealthAnalytics.Api;
 using HealthAnalytics.DevHost;
 using HealthAnalytics.Functions;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Configuration;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using HealthAnalytics.Bench.Measurement;
-using HealthAnalytics.Domain.Contracts;
-using HealthAnalytics.Domain.Ingestion;
+using HealthAnalytics.Contracts;
+using HealthAnalytics.Ingestion;
 using Microsoft.Extensions.Options;
 
 namespace HealthAnalytics.Bench.Ingest;

@@ -1,11 +1,10 @@
 using System.Diagnostics;
-using HealthAnalytics.Domain.Contracts;
-using HealthAnalytics.Domain.Ingestion;
-using HealthAnalytics.Modeling.Data;
-using HealthAnalytics.Modeling.Prediction;
-using HealthAnalytics.Modeling.Specs;
-using HealthAnalytics.Modeling.Training;
+using HealthAnalytics.Contracts;
+using HealthAnalytics.Curated;
+using HealthAnalytics.Ingestion;
+using HealthAnalytics.Serving;
 using HealthAnalytics.Synthetic;
+using HealthAnalytics.Training;
 using Microsoft.Extensions.Options;
 
 namespace HealthAnalytics.Bench.Serve;

@@ -1,8 +1,7 @@
 using System.Globalization;
 using HealthAnalytics.Bench.Measurement;
-using HealthAnalytics.Modeling.Data;
-using HealthAnalytics.Modeling.Specs;
-using HealthAnalytics.Modeling.Training;
+using HealthAnalytics.Curated;
+using HealthAnalytics.Training;
 
 namespace HealthAnalytics.Bench.Train;
 

@@ -1,9 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using HealthAnalytics.Modeling.Prediction;
-using HealthAnalytics.Modeling.Registry;
-using HealthAnalytics.Modeling.Specs;
-using HealthAnalytics.Modeling.Training;
+using HealthAnalytics.Serving;
+using HealthAnalytics.Training;
 using Microsoft.AspNetCore.Http;
 
 namespace HealthAnalytics.Api.Models;

@@ -84,7 +84,9 @@ public static class OpenApiDocument
             var name = segment.Trim('{', '}');
             parameters.Add(new JsonObject
             {
-                ["name"] = name, ["in"] = "path", ["required"] = true,
+                ["name"] = name,
+                ["in"] = "path",
+                ["required"] = true,
                 ["schema"] = new JsonObject { ["type"] = "string", ["maxLength"] = 64 },
             });
         }

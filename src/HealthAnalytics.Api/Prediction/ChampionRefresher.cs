@@ -1,5 +1,5 @@
-using HealthAnalytics.Modeling.Prediction;
-using HealthAnalytics.Modeling.Specs;
+using HealthAnalytics.Serving;
+using HealthAnalytics.Training;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 

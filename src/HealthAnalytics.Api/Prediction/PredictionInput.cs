@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
-using HealthAnalytics.Domain.Contracts;
-using HealthAnalytics.Domain.Ingestion;
-using HealthAnalytics.Modeling.Prediction;
+using HealthAnalytics.Contracts;
+using HealthAnalytics.Ingestion;
+using HealthAnalytics.Training;
 
 namespace HealthAnalytics.Api.Prediction;
 
@@ -224,7 +224,8 @@ public sealed partial class PredictionInput
         {
             "category" => new ColumnSpec
             {
-                Name = feature.Name, Type = ColumnType.Category,
+                Name = feature.Name,
+                Type = ColumnType.Category,
                 Categories = (feature.Categories ?? []).ToDictionary(c => c, _ => (IReadOnlyList<string>)[], StringComparer.Ordinal),
             },
             "boolean" => new ColumnSpec { Name = feature.Name, Type = ColumnType.Boolean },

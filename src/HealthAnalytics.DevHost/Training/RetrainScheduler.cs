@@ -1,4 +1,4 @@
-using HealthAnalytics.Modeling.Training;
+using HealthAnalytics.Training;
 using Microsoft.Extensions.Options;
 
 namespace HealthAnalytics.DevHost.Training;

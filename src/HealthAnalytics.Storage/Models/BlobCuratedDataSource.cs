@@ -1,7 +1,7 @@
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
-using HealthAnalytics.Modeling.Data;
+using HealthAnalytics.Curated;
 
 namespace HealthAnalytics.Storage.Models;
 
@@ -58,7 +58,7 @@ public sealed class BlobCuratedDataSource(BlobContainerClient container) : ICura
 }
 
 /// <summary>Spec overrides from container <c>config</c>, prefix <c>models/</c>.</summary>
-public sealed class BlobModelSpecOverrides(BlobContainerClient container) : HealthAnalytics.Modeling.Specs.IModelSpecOverrides
+public sealed class BlobModelSpecOverrides(BlobContainerClient container) : HealthAnalytics.Training.IModelSpecOverrides
 {
     public async Task<IReadOnlyDictionary<string, string>> ListAsync(CancellationToken cancellationToken)
     {

@@ -1,7 +1,7 @@
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
-using HealthAnalytics.Modeling.Registry;
+using HealthAnalytics.Training;
 
 namespace HealthAnalytics.Storage.Models;
 

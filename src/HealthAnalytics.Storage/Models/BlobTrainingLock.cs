@@ -1,7 +1,7 @@
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Specialized;
-using HealthAnalytics.Modeling.Registry;
+using HealthAnalytics.Training;
 
 namespace HealthAnalytics.Storage.Models;
 

@@ -1,8 +1,7 @@
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
-using HealthAnalytics.Modeling.Registry;
-using HealthAnalytics.Modeling.Specs;
+using HealthAnalytics.Training;
 
 namespace HealthAnalytics.Storage.Models;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
-using HealthAnalytics.Modeling.Registry;
+using HealthAnalytics.Training;
 
 namespace HealthAnalytics.Storage.Models;
 

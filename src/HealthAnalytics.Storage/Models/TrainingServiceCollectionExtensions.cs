@@ -1,13 +1,11 @@
 using System.ComponentModel.DataAnnotations;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
-using HealthAnalytics.Modeling.Data;
-using HealthAnalytics.Modeling.Prediction;
-using HealthAnalytics.Modeling.Registry;
-using HealthAnalytics.Modeling.Specs;
-using HealthAnalytics.Modeling.Training;
+using HealthAnalytics.Curated;
+using HealthAnalytics.Serving;
 using HealthAnalytics.Storage;
 using HealthAnalytics.Storage.Models;
+using HealthAnalytics.Training;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -1,5 +1,4 @@
-using System.Text;
-using HealthAnalytics.Domain.Application;
+using HealthAnalytics.Ingestion;
 using HealthAnalytics.Synthetic;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;

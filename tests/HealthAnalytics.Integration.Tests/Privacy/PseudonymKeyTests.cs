@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
-using HealthAnalytics.Domain.Application;
+using HealthAnalytics.Ingestion;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

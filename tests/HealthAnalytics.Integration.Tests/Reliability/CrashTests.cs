@@ -1,8 +1,7 @@
 using Azure.Data.Tables;
+using HealthAnalytics.Curated;
+using HealthAnalytics.Ingestion;
 using Microsoft.Extensions.Configuration;
-using HealthAnalytics.Domain.Application;
-using HealthAnalytics.Domain.Ingestion;
-using HealthAnalytics.Domain.Ports;
 using Microsoft.Extensions.DependencyInjection;
 using static HealthAnalytics.Integration.Tests.Reliability.Harness;
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
-using HealthAnalytics.Domain.Application;
-using HealthAnalytics.Domain.Ports;
+using HealthAnalytics.Ingestion;
 using Microsoft.Extensions.DependencyInjection;
 using static HealthAnalytics.Integration.Tests.Reliability.Harness;
 

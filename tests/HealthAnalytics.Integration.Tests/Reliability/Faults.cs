@@ -1,5 +1,5 @@
-using HealthAnalytics.Domain.Ingestion;
-using HealthAnalytics.Domain.Ports;
+using HealthAnalytics.Curated;
+using HealthAnalytics.Ingestion;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace HealthAnalytics.Integration.Tests.Reliability;

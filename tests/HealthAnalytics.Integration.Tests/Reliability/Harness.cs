@@ -5,7 +5,7 @@ using Azure.Core;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs.Models;
 using DuckDB.NET.Data;
-using HealthAnalytics.Domain.Application;
+using HealthAnalytics.Ingestion;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

@@ -1,5 +1,4 @@
-using HealthAnalytics.Domain.Application;
-using HealthAnalytics.Domain.Ports;
+using HealthAnalytics.Ingestion;
 using Microsoft.Extensions.DependencyInjection;
 using static HealthAnalytics.Integration.Tests.Reliability.Harness;
 

@@ -1,9 +1,8 @@
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
-using HealthAnalytics.Domain.Application;
-using HealthAnalytics.Domain.Ingestion;
-using HealthAnalytics.Domain.Ports;
+using HealthAnalytics.Curated;
+using HealthAnalytics.Ingestion;
 using Microsoft.Extensions.DependencyInjection;
 using static HealthAnalytics.Integration.Tests.Reliability.Harness;
 

@@ -3,8 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 using Azure;
 using Azure.Core;
 using Azure.Core.Pipeline;
-using HealthAnalytics.Domain.Application;
-using HealthAnalytics.Domain.Ports;
+using HealthAnalytics.Ingestion;
 using Microsoft.Extensions.DependencyInjection;
 using static HealthAnalytics.Integration.Tests.Reliability.Harness;
 

@@ -2,7 +2,6 @@ using System.Reflection;
 using System.Text.Json;
 using HealthAnalytics.Api;
 using HealthAnalytics.Api.OpenApi;
-using HealthAnalytics.DevHost;
 using HealthAnalytics.Functions;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Azure.Functions.Worker;

@@ -4,9 +4,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using HealthAnalytics.Modeling.Prediction;
-using HealthAnalytics.Modeling.Registry;
+using HealthAnalytics.Serving;
 using HealthAnalytics.Storage.Models;
+using HealthAnalytics.Training;
 
 namespace HealthAnalytics.Integration.Tests.Serving;
 

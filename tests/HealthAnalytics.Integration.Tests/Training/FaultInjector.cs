@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using HealthAnalytics.Modeling.Registry;
+using HealthAnalytics.Training;
 
 namespace HealthAnalytics.Integration.Tests.Training;
 

@@ -2,8 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using HealthAnalytics.Modeling.Registry;
-using HealthAnalytics.Modeling.Training;
+using HealthAnalytics.Training;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace HealthAnalytics.Integration.Tests.Training;

@@ -1,7 +1,7 @@
 using HealthAnalytics.DevHost;
 using HealthAnalytics.DevHost.Training;
-using HealthAnalytics.Modeling.Registry;
 using HealthAnalytics.Storage.Models;
+using HealthAnalytics.Training;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;

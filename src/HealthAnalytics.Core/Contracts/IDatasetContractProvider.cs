@@ -1,0 +1,8 @@
+namespace HealthAnalytics.Contracts;
+
+/// <summary>The contract in force for a dataset (shipped contracts merged with operator overrides).</summary>
+public interface IDatasetContractProvider
+{
+    /// <summary>Null when no valid contract names <paramref name="dataset"/>.</summary>
+    Task<DatasetContract?> FindAsync(string dataset, CancellationToken cancellationToken);
+}

@@ -1,0 +1,79 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace HealthAnalytics.Ingestion;
+
+/// <summary>Limits and tuning of ingestion (configuration section <c>Ingestion</c>).</summary>
+public sealed class IngestionOptions
+{
+    public const string SectionName = "Ingestion";
+
+    /// <summary>Uploads over this size are rejected before download (checked by the storage adapter).</summary>
+    [Range(1, long.MaxValue)]
+    public long MaxUploadBytes { get; set; } = 8L * 1024 * 1024 * 1024;
+
+    /// <summary>Decompressed bytes read from one upload; over it: <c>decompressed-size</c>.</summary>
+    [Range(1, long.MaxValue)]
+    public long MaxDecompressedBytes { get; set; } = 16L * 1024 * 1024 * 1024;
+
+    /// <summary>
+    /// Largest decompressed/compressed ratio allowed once <see cref="CompressionRatioGraceBytes"/> have been
+    /// produced: a gzip bomb (ratio ~1000) stops after a few MB instead of at the absolute cap.
+    /// Real CSV compresses 5-20x.
+    /// </summary>
+    [Range(2, 100_000)]
+    public double MaxCompressionRatio { get; set; } = 200;
+
+    /// <summary>Decompressed bytes before the ratio cap applies (small files can compress very well).</summary>
+    [Range(0, long.MaxValue)]
+    public long CompressionRatioGraceBytes { get; set; } = 16L * 1024 * 1024;
+
+    /// <summary>Largest field; over it: <c>field-too-large</c>.</summary>
+    [Range(16, 64 * 1024 * 1024)]
+    public int MaxFieldBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Largest record (all fields); over it: <c>field-too-large</c>. Bounds memory per row.</summary>
+    [Range(16, 512 * 1024 * 1024)]
+    public int MaxRecordBytes { get; set; } = 8 * 1024 * 1024;
+
+    /// <summary>Most header columns; over it: <c>too-many-columns</c>.</summary>
+    [Range(1, 100_000)]
+    public int MaxColumns { get; set; } = 512;
+
+    /// <summary>Quarantined rows listed (positions and rules only) in a report.</summary>
+    [Range(0, 100_000)]
+    public int RejectedRowsInReport { get; set; } = 100;
+
+    /// <summary>Rows per Parquet row group, at least (a group closes at the first batch boundary past it, so it holds up to 2,047 more); memory is proportional to it.</summary>
+    [Range(1_000, 1_000_000)]
+    public int RowGroupSize { get; set; } = 65_536;
+
+    /// <summary>
+    /// Primary-key fingerprints held in memory (8 bytes each; 2^21 = 16 MiB) before they are spilled as a sorted
+    /// run to a temp file behind a 32 MiB Bloom filter, so memory does not grow with the file. Rounded up to a power of two.
+    /// </summary>
+    [Range(64, 1 << 28)]
+    public int DuplicateKeysInMemory { get; set; } = 1 << 21;
+
+    /// <summary>k-anonymity groups counted in memory (~40 bytes each) before a sorted run is spilled to a temp file.</summary>
+    [Range(16, 1 << 26)]
+    public int KAnonymityGroupsInMemory { get; set; } = 1 << 18;
+
+    /// <summary>Optional folder of extra shipped contracts (besides the ones embedded in the domain assembly).</summary>
+    public string? ContractsFolder { get; set; }
+}
+
+/// <summary>Keyed pseudonymization (configuration section <c>Pseudonymization</c>; the key comes from Key Vault in Azure).</summary>
+public sealed class PseudonymizationOptions
+{
+    public const string SectionName = "Pseudonymization";
+
+    /// <summary>HMAC key; never logged. At least 32 characters (256 bits of ASCII or more).</summary>
+    [Required]
+    [MinLength(32)]
+    public string Key { get; set; } = string.Empty;
+
+    /// <summary>Names the key in reports so that a key rotation is visible (never the key itself).</summary>
+    [Required]
+    [RegularExpression("^[A-Za-z0-9._-]{1,64}$")]
+    public string KeyId { get; set; } = "default";
+}

@@ -1,0 +1,20 @@
+namespace HealthAnalytics.Ingestion;
+
+/// <summary>
+/// Orchestration settings, bound from the <c>Ingestion</c> section (which the cleaner's
+/// <see cref="Ingestion.IngestionOptions"/> shares; the size cap <c>MaxUploadBytes</c> lives there).
+/// </summary>
+public sealed class IngestionRunOptions
+{
+    public const string SectionName = "Ingestion";
+
+    /// <summary>Attempts of one upload (counted in the ledger) before it ends as <c>failed</c>. Default 5, the
+    /// blob trigger's default delivery count.</summary>
+    public int MaxAttempts { get; set; } = 5;
+
+    /// <summary>How long one run holds its claim on an upload. A concurrent delivery that finds a live claim does
+    /// nothing (<see cref="IngestionDisposition.InProgress"/>); after the claim expires, a redelivery takes the upload
+    /// over (the holder's host died). Must exceed the longest run: the default, 35 min, is above host.json's
+    /// <c>functionTimeout</c> (30 min), so a live run is never taken over.</summary>
+    public TimeSpan ClaimTimeout { get; set; } = TimeSpan.FromMinutes(35);
+}

@@ -1,0 +1,91 @@
+namespace HealthAnalytics.Ingestion;
+
+/// <summary>How an upload ended.</summary>
+public enum UploadOutcome
+{
+    /// <summary>Curated Parquet was produced (possibly with 0 rows).</summary>
+    Curated,
+
+    /// <summary>The file as a whole was refused; no curated output.</summary>
+    Rejected,
+
+    /// <summary>Processing kept failing (storage, a bug) until the attempt budget ran out; no curated output.
+    /// <see cref="QualityReport.Rejection"/> holds the reason (rule <c>ingestion-failed</c>).</summary>
+    Failed,
+}
+
+/// <summary>
+/// The data-quality report of one upload (JSON at <c>reports/{dataset}/{uploadId}.json</c>).
+/// Holds counts, rules, positions and aggregates only: never a raw value of an identifier,
+/// direct or quasi column. See docs/ingestion.md for what each count means.
+/// </summary>
+public sealed record QualityReport
+{
+    public required string UploadId { get; init; }
+    public required string Partner { get; init; }
+    public required string Dataset { get; init; }
+    public required string FileName { get; init; }
+    public required string ContractName { get; init; }
+    public required string ContractVersion { get; init; }
+    public required string InputSha256 { get; init; }
+    public required UploadOutcome Outcome { get; init; }
+
+    /// <summary>Why the whole file was refused; null when curated.</summary>
+    public FileRejection? Rejection { get; init; }
+
+    public DialectReport? Dialect { get; init; }
+    public RowCounts Rows { get; init; } = new();
+    public IDictionary<string, long> ViolationsByRule { get; init; } = new SortedDictionary<string, long>(StringComparer.Ordinal);
+    public IList<ColumnReport> Columns { get; init; } = [];
+    public IList<UnknownColumn> UnknownColumns { get; init; } = [];
+
+    /// <summary>The first 100 quarantined rows, as positions and rules only.</summary>
+    public IList<RejectedRow> RejectedRows { get; init; } = [];
+
+    /// <summary>Smallest group size over <see cref="QuasiIdentifiers"/> among output rows; null with no rows.</summary>
+    public long? KAnonymity { get; init; }
+    public IList<string> QuasiIdentifiers { get; init; } = [];
+    public string? PseudonymKeyId { get; init; }
+    public DateTimeOffset StartedAt { get; init; }
+    public double DurationMs { get; init; }
+}
+
+/// <param name="Rule">Machine-readable rule id, e.g. <c>unterminated-quote</c>, <c>encoding</c>, <c>missing-column</c>.</param>
+/// <param name="Message">Human-readable reason; never contains a cell value.</param>
+public sealed record FileRejection(string Rule, string Message, long? Line = null, string? Column = null, long? ByteOffset = null);
+
+public sealed record DialectReport(string Encoding, string Delimiter, string DecimalSeparator, string Compression, bool ByteOrderMark);
+
+public sealed record RowCounts
+{
+    public long Read { get; init; }
+    public long Kept { get; init; }
+    public long Fixed { get; init; }
+    public long Quarantined { get; init; }
+    public long Duplicate { get; init; }
+    public long Blank { get; init; }
+
+    /// <summary>Rows in the curated file: <see cref="Kept"/> + <see cref="Fixed"/>.</summary>
+    public long Written => Kept + Fixed;
+}
+
+public sealed record ColumnReport
+{
+    public required string Name { get; init; }
+    public required string Type { get; init; }
+    public required string Privacy { get; init; }
+    public long Missing { get; init; }
+    public long Invalid { get; init; }
+    public long Fixed { get; init; }
+    public double? Min { get; init; }
+    public double? Max { get; init; }
+    public double? Mean { get; init; }
+    public IDictionary<string, long>? Categories { get; init; }
+}
+
+public sealed record UnknownColumn(int Position, string NormalizedName);
+
+public sealed record RejectedRow(long Line, IList<Violation> Violations);
+
+/// <param name="Column">Canonical column name; null for row-level rules such as <c>field-count</c>.</param>
+public sealed record Violation(string? Column, string Rule);

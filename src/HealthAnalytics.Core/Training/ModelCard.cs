@@ -1,0 +1,128 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+
+namespace HealthAnalytics.Training;
+
+/// <summary>
+/// The model card (<c>card.json</c> + readable <c>card.html</c>): what the model is for, what it was trained on
+/// (upload ids and hashes, counts), how it performs overall and per group, and its subgroups as aggregates.
+/// Holds no row, identifier or value of a patient: only counts, means over groups of at least 30 rows, and metrics.
+/// </summary>
+public sealed record ModelCard
+{
+    public required string Model { get; init; }
+    public required string Version { get; init; }
+    public required string Task { get; init; }
+    public string? Description { get; init; }
+    public required string Dataset { get; init; }
+    public string? Label { get; init; }
+    public required string Trainer { get; init; }
+    public required DateTimeOffset TrainedAt { get; init; }
+    public required ModelStatus Status { get; init; }
+    public required string Decision { get; init; }
+    public required IReadOnlyDictionary<string, double> Metrics { get; init; }
+    public IReadOnlyList<GroupMetrics> GroupMetrics { get; init; } = [];
+    public IReadOnlyList<MetricGap> LargestGaps { get; init; } = [];
+    public IReadOnlyDictionary<int, double> KScores { get; init; } = new Dictionary<int, double>();
+    public IReadOnlyList<SubgroupProfile> Subgroups { get; init; } = [];
+    public required InputSchema Input { get; init; }
+    public required Lineage Lineage { get; init; }
+    public string IntendedUse { get; init; } = "Decision support and population analytics on pseudonymized data; not a diagnosis. Review group gaps before use in a new population.";
+
+    public static ModelCard From(ModelSpec spec, TrainedModel trained, ModelVersion version)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(trained);
+        ArgumentNullException.ThrowIfNull(version);
+        const int MinProfileRows = 30; // a subgroup smaller than this is not described: too close to a person
+        return new ModelCard
+        {
+            Model = spec.Name,
+            Version = version.Version,
+            Task = version.Task,
+            Description = spec.Description,
+            Dataset = spec.Dataset,
+            Label = spec.Label,
+            Trainer = trained.Bundle.Manifest.Trainer,
+            TrainedAt = version.CreatedAt,
+            Status = version.Status,
+            Decision = version.Decision,
+            Metrics = version.Metrics,
+            GroupMetrics = trained.GroupMetrics,
+            LargestGaps = [.. trained.Gaps.GroupBy(g => g.Metric).Select(g => g.OrderByDescending(x => x.Gap).First())],
+            KScores = trained.KScores,
+            Subgroups = [.. trained.Bundle.Manifest.Subgroups.Where(s => s.Size >= MinProfileRows)],
+            Input = trained.Bundle.Manifest.Input,
+            Lineage = version.Lineage,
+        };
+    }
+
+    public string ToJson() => JsonSerializer.Serialize(this, CardJson);
+
+    public string ToHtml()
+    {
+        var html = new StringBuilder();
+        string E(object? o) => WebUtility.HtmlEncode(Convert.ToString(o, CultureInfo.InvariantCulture) ?? "");
+        string N(double d) => double.IsFinite(d) ? d.ToString("0.####", CultureInfo.InvariantCulture) : "n/a";
+        html.Append(CultureInfo.InvariantCulture, $"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{E(Model)} {E(Version)}</title>");
+        html.Append("<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:60rem}table{border-collapse:collapse;margin:.5rem 0 1.5rem}td,th{border:1px solid #ccc;padding:.25rem .6rem;text-align:left}</style></head><body>");
+        html.Append(CultureInfo.InvariantCulture, $"<h1>Model card: {E(Model)}</h1><p>{E(Description)}</p>");
+        html.Append(CultureInfo.InvariantCulture, $"<table><tr><th>version</th><td>{E(Version)}</td></tr><tr><th>task</th><td>{E(Task)}</td></tr><tr><th>trainer</th><td>{E(Trainer)}</td></tr><tr><th>status</th><td>{E(Status)}</td></tr><tr><th>decision</th><td>{E(Decision)}</td></tr><tr><th>dataset</th><td>{E(Dataset)} (contract {E(Lineage.ContractVersion)})</td></tr><tr><th>rows</th><td>{Lineage.Rows} ({Lineage.TrainRows} train, {Lineage.HoldoutRows} holdout) from {Lineage.Uploads.Count} uploads</td></tr><tr><th>trained</th><td>{E(TrainedAt.ToString("u", CultureInfo.InvariantCulture))}</td></tr></table>");
+        html.Append("<h2>Metrics (holdout)</h2><table>");
+        foreach (var (k, v) in Metrics)
+        {
+            html.Append(CultureInfo.InvariantCulture, $"<tr><th>{E(k)}</th><td>{N(v)}</td></tr>");
+        }
+
+        html.Append("</table>");
+        if (GroupMetrics.Count > 0)
+        {
+            var names = GroupMetrics[0].Metrics.Keys.ToList();
+            html.Append("<h2>Metrics per group</h2><table><tr><th>dimension</th><th>group</th><th>rows</th>");
+            html.Append(string.Concat(names.Select(n => $"<th>{E(n)}</th>"))).Append("</tr>");
+            foreach (var g in GroupMetrics)
+            {
+                html.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(g.Dimension)}</td><td>{E(g.Group)}</td><td>{g.Rows}</td>");
+                html.Append(string.Concat(names.Select(n => $"<td>{N(g.Metrics[n])}</td>"))).Append("</tr>");
+            }
+
+            html.Append("</table><h3>Largest gaps</h3><table><tr><th>metric</th><th>dimension</th><th>gap</th><th>lowest</th><th>highest</th></tr>");
+            foreach (var g in LargestGaps)
+            {
+                html.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(g.Metric)}</td><td>{E(g.Dimension)}</td><td>{N(g.Gap)}</td><td>{E(g.Lowest)}</td><td>{E(g.Highest)}</td></tr>");
+            }
+
+            html.Append("</table>");
+        }
+
+        if (Subgroups.Count > 0)
+        {
+            html.Append("<h2>Subgroups</h2><table><tr><th>subgroup</th><th>size</th><th>share</th><th>sets it apart (SDs from overall mean)</th><th>means</th></tr>");
+            foreach (var s in Subgroups)
+            {
+                html.Append(CultureInfo.InvariantCulture, $"<tr><td>{s.Subgroup}</td><td>{s.Size}</td><td>{N(s.Share)}</td><td>{E(string.Join(", ", s.Distinctive.Select(d => $"{d.Feature} {d.StandardizedDifference:+0.00;-0.00}")))}</td><td>{E(string.Join(", ", s.Means.Select(m => $"{m.Key} {N(m.Value)}")))}</td></tr>");
+            }
+
+            html.Append("</table>");
+        }
+
+        html.Append("<h2>Inputs</h2><table><tr><th>feature</th><th>type</th><th>unit</th><th>categories</th></tr>");
+        foreach (var f in Input.Features)
+        {
+            html.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(f.Name)}</td><td>{E(f.Type)}</td><td>{E(f.Unit)}</td><td>{E(f.Categories is null ? "" : string.Join(", ", f.Categories))}</td></tr>");
+        }
+
+        html.Append("</table><h2>Training data</h2><table><tr><th>upload</th><th>partner</th><th>content hash</th></tr>");
+        foreach (var u in Lineage.Uploads)
+        {
+            html.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(u.UploadId)}</td><td>{E(u.Partner)}</td><td>{E(u.ContentHash)}</td></tr>");
+        }
+
+        html.Append(CultureInfo.InvariantCulture, $"</table><p>Spec hash {E(Lineage.SpecHash)}, code {E(Lineage.CodeVersion)}.</p><h2>Intended use</h2><p>{E(IntendedUse)}</p></body></html>");
+        return html.ToString();
+    }
+
+    private static readonly JsonSerializerOptions CardJson = new(ModelSpecReader.Json) { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+}

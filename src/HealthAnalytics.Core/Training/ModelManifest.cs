@@ -1,0 +1,59 @@
+namespace HealthAnalytics.Training;
+
+/// <summary>What travels with a trained model inside <c>model.zip</c> (entry <c>manifest.json</c>).</summary>
+public sealed record ModelManifest
+{
+    public required string Model { get; init; }
+    public required string Version { get; init; }
+    public required ModelTask Task { get; init; }
+    public required string Trainer { get; init; }
+    public required Featurizer Featurizer { get; init; }
+    public double Threshold { get; init; } = 0.5;
+    public IReadOnlyList<SubgroupProfile> Subgroups { get; init; } = [];
+    public DateTimeOffset TrainedAt { get; init; }
+    public string CodeVersion { get; init; } = "";
+
+    /// <summary>The input a client posts: feature names, types, units, allowed categories, and an example.</summary>
+    public InputSchema Input => InputSchema.From(Featurizer);
+}
+
+/// <summary>One subgroup (cluster) of a clustering model, described only by aggregates.</summary>
+/// <param name="Subgroup">1-based subgroup number.</param>
+/// <param name="Means">Mean of each numeric/boolean feature over the subgroup's training rows (missing left out);
+/// categorical features as the share of each category (<c>feature=value</c>).</param>
+/// <param name="Distinctive">Features whose subgroup mean is furthest from the overall mean, in overall SDs (signed).</param>
+public sealed record SubgroupProfile(int Subgroup, long Size, double Share, IReadOnlyDictionary<string, double> Means, IReadOnlyList<DistinctiveFeature> Distinctive);
+
+public sealed record DistinctiveFeature(string Feature, double StandardizedDifference);
+
+public sealed record InputFeature(string Name, string Type, string? Unit, IReadOnlyList<string>? Categories, bool Nullable);
+
+public sealed record InputSchema(IReadOnlyList<InputFeature> Features, IReadOnlyDictionary<string, object?> Example)
+{
+    public static InputSchema From(Featurizer featurizer)
+    {
+        ArgumentNullException.ThrowIfNull(featurizer);
+        var features = new List<InputFeature>();
+        var example = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var f in featurizer.Features)
+        {
+            switch (f.Kind)
+            {
+                case FeatureKind.Categorical:
+                    features.Add(new InputFeature(f.Name, "category", f.Unit, f.Categories, true));
+                    example[f.Name] = f.Categories.Count > 0 ? f.Categories[0] : null;
+                    break;
+                case FeatureKind.Boolean:
+                    features.Add(new InputFeature(f.Name, "boolean", f.Unit, null, true));
+                    example[f.Name] = f.Median >= 0.5;
+                    break;
+                default:
+                    features.Add(new InputFeature(f.Name, "number", f.Unit, null, true));
+                    example[f.Name] = Math.Round(f.Median, 2);
+                    break;
+            }
+        }
+
+        return new InputSchema(features, example);
+    }
+}

@@ -1,0 +1,96 @@
+using System.Text.Json.Serialization;
+
+namespace HealthAnalytics.Training;
+
+[JsonConverter(typeof(JsonStringEnumConverter<ModelStatus>))]
+public enum ModelStatus
+{
+    Candidate,
+    Champion,
+    Archived,
+    Rejected,
+}
+
+/// <summary>One trained version in the registry (table <c>models</c>, one entity per version).</summary>
+public sealed record ModelVersion
+{
+    public required string Model { get; init; }
+
+    /// <summary>Sorts by training time: <c>yyyyMMddTHHmmssfffZ-xxxx</c>.</summary>
+    public required string Version { get; init; }
+    public required ModelStatus Status { get; init; }
+    public required string Task { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+    public required IReadOnlyDictionary<string, double> Metrics { get; init; }
+    public required Lineage Lineage { get; init; }
+
+    /// <summary>Why it was (not) promoted, in words; never data values.</summary>
+    public string Decision { get; init; } = "";
+
+    /// <summary>The champion's promotion metric on this version's holdout, when there was a champion.</summary>
+    public double? ChampionScore { get; init; }
+    public string? ChampionVersion { get; init; }
+}
+
+/// <param name="DataFingerprint">Hash of spec, contract version and the uploads used: equal fingerprints mean "no new data".</param>
+public sealed record Lineage(
+    IReadOnlyList<LineageUpload> Uploads,
+    long RowsRead,
+    long Rows,
+    int TrainRows,
+    int HoldoutRows,
+    string ContractVersion,
+    string SpecHash,
+    string CodeVersion,
+    string DataFingerprint);
+
+public sealed record LineageUpload(string UploadId, string Partner, string ContentHash);
+
+public enum PromotionResult
+{
+    Promoted,
+    AlreadyChampion,
+
+    /// <summary>Another promotion changed the champion first (ETag condition failed).</summary>
+    Conflict,
+    NotFound,
+}
+
+/// <summary>The model registry (SPEC §2). Implementations make champion changes atomic (ETag-conditioned).</summary>
+public interface IModelRegistry
+{
+    /// <summary>Every version of a model, newest first, with <see cref="ModelVersion.Status"/> resolved against the champion pointer.</summary>
+    Task<IReadOnlyList<ModelVersion>> ListAsync(string model, CancellationToken cancellationToken);
+
+    Task<ModelVersion?> GetAsync(string model, string version, CancellationToken cancellationToken);
+
+    /// <summary>The champion version id, or null when none was promoted yet.</summary>
+    Task<string?> GetChampionAsync(string model, CancellationToken cancellationToken);
+
+    /// <summary>Adds a version (fails if it exists).</summary>
+    Task CreateAsync(ModelVersion version, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Makes <paramref name="version"/> the champion if the pointer still names <paramref name="expectedChampion"/>
+    /// (null: no champion yet). Of concurrent calls from the same state, exactly one gets <see cref="PromotionResult.Promoted"/>.
+    /// </summary>
+    Task<PromotionResult> PromoteAsync(string model, string version, string? expectedChampion, CancellationToken cancellationToken);
+}
+
+/// <summary>Blobs of a version: <c>models/{model}/{version}/model.zip</c>, <c>card.json</c>, <c>card.html</c>.</summary>
+public interface IModelArtifactStore
+{
+    Task SaveAsync(string model, string version, byte[] modelZip, string cardJson, string cardHtml, CancellationToken cancellationToken);
+
+    /// <summary>The model.zip bytes, or null when missing.</summary>
+    Task<byte[]?> ReadModelAsync(string model, string version, CancellationToken cancellationToken);
+
+    Task<string?> ReadCardAsync(string model, string version, CancellationToken cancellationToken);
+}
+
+/// <summary>A per-model lock (a blob lease in Azure) so two instances never train the same model at once.</summary>
+public interface ITrainingLock
+{
+    /// <summary>The held lock (dispose to release), or null when another instance holds it.</summary>
+    Task<IAsyncDisposable?> TryAcquireAsync(string model, CancellationToken cancellationToken);
+}

@@ -1,0 +1,110 @@
+using System.Text.Json.Serialization;
+
+namespace HealthAnalytics.Training;
+
+/// <summary>Machine-learning task of a model spec.</summary>
+public enum ModelTask
+{
+    BinaryClassification,
+    Clustering,
+    Regression,
+}
+
+/// <summary>
+/// A model spec (<c>config/models/{model}.json</c>, schema <c>config/schemas/model-spec.schema.json</c>,
+/// documented in docs/models.md). Immutable once loaded; <see cref="Hash"/> identifies its content in lineage.
+/// </summary>
+public sealed record ModelSpec
+{
+    public required string Name { get; init; }
+    public string? Description { get; init; }
+    public required ModelTask Task { get; init; }
+    public required string Dataset { get; init; }
+
+    /// <summary>Label column (binary classification: a boolean column of the contract).</summary>
+    public string? Label { get; init; }
+    public required IReadOnlyList<FeatureSpec> Features { get; init; }
+    public TrainerSpec Trainer { get; init; } = new();
+    public ValidationSpec Validation { get; init; } = new();
+    public PromotionSpec Promotion { get; init; } = new();
+    public int MinimumRows { get; init; } = 1000;
+
+    /// <summary>Which schedule trains it: <c>nightly</c> (the RetrainSchedule timer) or <c>manual</c> (HTTP only).</summary>
+    public string ScheduleGroup { get; init; } = "nightly";
+
+    /// <summary>Binary classification: probability at or above which the label is true.</summary>
+    public double Threshold { get; init; } = 0.5;
+
+    /// <summary>Clustering only.</summary>
+    public ClusteringSpec? Clustering { get; init; }
+
+    /// <summary>Lower-case hex SHA-256 of the canonical JSON this spec was read from.</summary>
+    [JsonIgnore]
+    public string Hash { get; init; } = "";
+
+    /// <summary>Where it came from: <c>shipped</c> or <c>blob</c>.</summary>
+    [JsonIgnore]
+    public string Source { get; init; } = "shipped";
+}
+
+/// <param name="Name">A column of the dataset's contract (or a derived column).</param>
+/// <param name="Kind">Optional override of the kind inferred from the contract.</param>
+/// <param name="MaxCategories">Categorical without a closed category list: keep the most frequent N, others become all zeros.</param>
+public sealed record FeatureSpec(string Name, FeatureKind? Kind = null, int? MaxCategories = null);
+
+public enum FeatureKind
+{
+    Numeric,
+    Categorical,
+    Boolean,
+}
+
+/// <summary>Trainer name (<c>lightgbm</c>, <c>fasttree</c>, <c>logistic-regression</c>, <c>kmeans</c>) and its options.</summary>
+public sealed record TrainerSpec
+{
+    public string Name { get; init; } = "lightgbm";
+    public int? NumberOfLeaves { get; init; }
+    public int? NumberOfIterations { get; init; }
+    public double? LearningRate { get; init; }
+    public int? MinimumExampleCountPerLeaf { get; init; }
+    public double? L2Regularization { get; init; }
+    public int? MaximumIterations { get; init; }
+
+    /// <summary>Threads for LightGBM. Default 1: OpenMP spin-waits collapse on a busy 2-core host, and one thread is bit-reproducible.</summary>
+    public int? NumberOfThreads { get; init; }
+}
+
+public sealed record ValidationSpec
+{
+    /// <summary><c>holdout</c> (seeded, stratified on the label) or <c>time-split</c> (latest rows by <see cref="TimeColumn"/>).</summary>
+    public string Kind { get; init; } = "holdout";
+    public double HoldoutFraction { get; init; } = 0.2;
+    public string? TimeColumn { get; init; }
+    public int Seed { get; init; } = 42;
+}
+
+public sealed record PromotionSpec
+{
+    /// <summary>Metric name: <c>auc</c>, <c>auprc</c>, <c>logLoss</c>, <c>brier</c>, <c>f1</c>, <c>silhouette</c>.</summary>
+    public string Metric { get; init; } = "auc";
+    public double? Minimum { get; init; }
+    public double? Maximum { get; init; }
+
+    /// <summary>How much worse than the champion (on the same holdout) the candidate may be.</summary>
+    public double MaxDropVsChampion { get; init; } = 0.01;
+}
+
+public sealed record ClusteringSpec
+{
+    public int KMin { get; init; } = 2;
+    public int KMax { get; init; } = 8;
+
+    /// <summary>Rows used to score each k (silhouette is quadratic in this).</summary>
+    public int SampleSize { get; init; } = 2000;
+
+    /// <summary>Rows k-means is fitted on while choosing k; the final model is fitted on all training rows.</summary>
+    public int SelectionRows { get; init; } = 20000;
+
+    /// <summary>k-means++ restarts per k (the lowest within-cluster distance wins): guards against a poor start.</summary>
+    public int Restarts { get; init; } = 3;
+}

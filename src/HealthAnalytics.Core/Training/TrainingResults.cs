@@ -1,0 +1,26 @@
+using HealthAnalytics.Curated;
+
+namespace HealthAnalytics.Training;
+
+/// <summary>Metrics of one group of holdout rows (e.g. <c>sex=F</c>, <c>age=65-79</c>, <c>subgroup=2</c>).</summary>
+public sealed record GroupMetrics(string Dimension, string Group, IReadOnlyDictionary<string, double> Metrics, long Rows);
+
+/// <summary>Largest difference of a metric between two groups of one dimension.</summary>
+public sealed record MetricGap(string Dimension, string Metric, double Gap, string Lowest, string Highest);
+
+/// <summary>A model fitted and evaluated on its holdout; not yet stored.</summary>
+public sealed class TrainedModel
+{
+    public required ModelBundle Bundle { get; init; }
+
+    /// <summary>Headline metrics on the holdout (binary: auc, auprc, logLoss, brier, f1; clustering: silhouette, k, stability).</summary>
+    public required IReadOnlyDictionary<string, double> Metrics { get; init; }
+    public IReadOnlyList<GroupMetrics> GroupMetrics { get; init; } = [];
+    public IReadOnlyList<MetricGap> Gaps { get; init; } = [];
+
+    /// <summary>Clustering: silhouette of each k tried.</summary>
+    public IReadOnlyDictionary<int, double> KScores { get; init; } = new Dictionary<int, double>();
+    public required TrainingTable Holdout { get; init; }
+    public required int TrainRows { get; init; }
+    public required double TrainSeconds { get; init; }
+}

@@ -1,2 +1,0 @@
-namespace HealthAnalytics.Modeling;
-internal static class AssemblyMarker { }

@@ -1,7 +1,0 @@
-namespace HealthAnalytics.Domain.Tests;
-
-public class SmokeTests
-{
-    [Fact]
-    public void Build_HasRunnableTests() => Assert.Equal(4, 2 + 2);
-}

@@ -1,0 +1,63 @@
+using Azure.Storage.Blobs;
+using HealthAnalytics.Synthetic;
+
+namespace HealthAnalytics.Ingestion.Tests.Synthetic;
+
+public sealed class SeedCommandTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "ha-seed-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_dir))
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Seed_WithOut_WritesFileTruthAndGroundTruthAndPrintsOneSummaryLine()
+    {
+        string file = Path.Combine(_dir, "enc.csv.gz");
+        using var stdout = new StringWriter();
+        int code = await SeedCommand.RunAsync(["--rows", "500", "--seed", "5", "--dirty", "--gzip", "--french", "--subgroups", "5", "--out", file], stdout, TextWriter.Null, TestContext.Current.CancellationToken);
+
+        Assert.Equal(0, code);
+        Assert.True(File.Exists(file));
+        Assert.True(File.Exists(Path.Combine(_dir, "enc.truth.json")));
+        Assert.True(File.Exists(Path.Combine(_dir, "enc.groundtruth.csv")));
+        string line = Assert.Single(stdout.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("read 500", line, StringComparison.Ordinal);
+        Assert.Contains("K=5", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Seed_UnknownOptionOrBadSubgroups_ExitsWithUsageError()
+    {
+        using var stderr = new StringWriter();
+        Assert.Equal(2, await SeedCommand.RunAsync(["--bogus"], TextWriter.Null, stderr, TestContext.Current.CancellationToken));
+        Assert.Equal(2, await SeedCommand.RunAsync(["--subgroups", "9"], TextWriter.Null, stderr, TestContext.Current.CancellationToken));
+        Assert.Contains("usage:", stderr.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Seed_WithUpload_PutsTheFileAtUploadsPartnerDatasetFileName()
+    {
+        string connection = Environment.GetEnvironmentVariable("HA_STORAGE_CONNECTION") is { Length: > 0 } c
+            ? c
+            : throw new InvalidOperationException("HA_STORAGE_CONNECTION is not set: run through ./dev test (it starts Azurite) or export an Azurite connection string.");
+        string partner = "partner-" + Guid.NewGuid().ToString("N");
+        string file = Path.Combine(_dir, "upload.csv");
+        using var stdout = new StringWriter();
+
+        int code = await SeedCommand.RunAsync(["--rows", "300", "--dirty", "--out", file, "--upload", connection, "--partner", partner], stdout, TextWriter.Null, TestContext.Current.CancellationToken);
+
+        Assert.Equal(0, code);
+        string blobName = $"{partner}/encounters/upload.csv";
+        Assert.Contains($"uploads/{blobName}", stdout.ToString(), StringComparison.Ordinal);
+        var blob = new BlobContainerClient(connection, "uploads").GetBlobClient(blobName);
+        var content = await blob.DownloadContentAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(await File.ReadAllBytesAsync(file, TestContext.Current.CancellationToken), content.Value.Content.ToArray());
+        await blob.DeleteIfExistsAsync(cancellationToken: TestContext.Current.CancellationToken);
+    }
+}
