@@ -1,17 +1,17 @@
 using System.Reflection;
+using HealthAnalytics.Serving;
 using Microsoft.AspNetCore.Http;
 
 namespace HealthAnalytics.Api;
 
 /// <summary><c>GET /api/health</c>: liveness, the app version and the champion version each model serves now.</summary>
-/// <param name="champions">Absent in hosts without the model area (tests of ingestion only).</param>
-public sealed class HealthHandler(HealthAnalytics.Serving.ChampionModels? champions = null)
+public sealed class HealthHandler(ChampionModels champions)
 {
     private static readonly string Version =
         typeof(HealthHandler).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
 
     public IResult Get() => Results.Json(
-        new HealthResponse("ok", Version, champions?.LoadedVersions ?? new Dictionary<string, string>(StringComparer.Ordinal)),
+        new HealthResponse("ok", Version, champions.LoadedVersions),
         ApiJson.Options);
 }
 

@@ -1,10 +1,10 @@
-using HealthAnalytics.DevHost.Training;
+using Microsoft.AspNetCore.Builder;
 
 namespace HealthAnalytics.DevHost;
 
 /// <summary>
-/// Builds the dev host: the Function App's services and routes on Kestrel, plus a poller standing in for
-/// Event Grid. Public so integration tests start the real host on a loopback port.
+/// Builds the dev host: the Function App's services and routes on Kestrel, with hosted twins of the blob and timer
+/// triggers. Public so integration tests start the real host on a loopback port.
 /// </summary>
 public static class DevHostApp
 {
@@ -14,19 +14,13 @@ public static class DevHostApp
     {
         var builder = WebApplication.CreateBuilder(args);
         builder.Services
-            .AddHealthAnalyticsStorage(builder.Configuration)
-            .AddIngestion()
-            .AddHealthAnalyticsApi()
-            .AddUploadPolling()
-            .AddModelsApi(builder.Configuration)
-            .AddPrediction()
-            .AddRetrainScheduler();
+            .AddHealthAnalyticsApp(builder.Configuration)
+            .AddTriggerTwins();
         configure?.Invoke(builder);
 
         var app = builder.Build();
-        app.UseHealthAnalyticsProblemDetails();
+        app.UseHealthAnalyticsErrorPolicy();
         app.MapHealthAnalyticsApi();
-        app.MapModelsApi();
         return app;
     }
 }

@@ -125,17 +125,3 @@ public sealed partial class UploadPoller(
     [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Ingestion event failed on attempt {Attempt} ({Reason})")]
     private static partial void LogEventFailed(ILogger logger, int attempt, string reason);
 }
-
-public static class UploadPollingServiceCollectionExtensions
-{
-    public static IServiceCollection AddUploadPolling(this IServiceCollection services)
-    {
-        services.AddOptions<UploadPollingOptions>()
-            .BindConfiguration(UploadPollingOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-        services.AddHostedService<UploadPoller>();
-        services.AddHostedService<StalledUploadSweeper>();
-        return services;
-    }
-}

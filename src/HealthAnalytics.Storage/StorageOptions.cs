@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace HealthAnalytics.Storage;
 
 /// <summary>
-/// Names of the containers and tables (section <c>Storage</c>). The defaults are the SPEC §2 layout; tests give
+/// Names of the containers and tables (section <c>Storage</c>). The defaults are the storage layout of docs/architecture.md; tests give
 /// each run fresh names so that no two tests share data.
 /// </summary>
 public sealed class StorageOptions

@@ -1,7 +1,6 @@
 using Azure.Core;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
-using Azure.Storage.Queues;
 using HealthAnalytics.Contracts;
 using HealthAnalytics.Curated;
 using HealthAnalytics.Ingestion;
@@ -9,6 +8,7 @@ using HealthAnalytics.Storage;
 using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
+using HealthAnalytics.Training;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -23,8 +23,8 @@ public static class StorageServiceCollectionExtensions
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configuration">Holds <c>DataStorage</c>.</param>
-    /// <param name="configureClients">Optional: applied to the options of every storage client (Blob, Table,
-    /// Queue) before it is built, e.g. to add an <see cref="Azure.Core.Pipeline.HttpPipelinePolicy"/> or change
+    /// <param name="configureClients">Optional: applied to the options of every storage client (Blob and
+    /// Table) before it is built, e.g. to add an <see cref="Azure.Core.Pipeline.HttpPipelinePolicy"/> or change
     /// <see cref="ClientOptions.Retry"/>. Production passes nothing and keeps the SDK's defaults.</param>
     public static IServiceCollection AddHealthAnalyticsStorage(this IServiceCollection services, IConfiguration configuration, Action<ClientOptions>? configureClients = null)
     {
@@ -44,9 +44,6 @@ public static class StorageServiceCollectionExtensions
             clients.AddClient<TableServiceClient, TableClientOptions>((o, _, sp) => ConnectionString(connection) is { } cs
                 ? new TableServiceClient(cs, o)
                 : new TableServiceClient(ServiceUri(connection, "table"), Credential(connection, sp), o));
-            clients.AddClient<QueueServiceClient, QueueClientOptions>((o, _, sp) => ConnectionString(connection) is { } cs
-                ? new QueueServiceClient(cs, o)
-                : new QueueServiceClient(ServiceUri(connection, "queue"), Credential(connection, sp), o));
             if (configureClients is not null)
             {
                 clients.ConfigureDefaults(configureClients);
@@ -57,11 +54,19 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<ICuratedStore>(sp => new BlobCuratedStore(Container(sp, o => o.CuratedContainer)));
         services.AddSingleton<IReportStore>(sp => new BlobReportStore(Container(sp, o => o.ReportsContainer)));
         services.AddSingleton<IContractOverrideSource>(sp => new BlobContractOverrideSource(Container(sp, o => o.ConfigContainer)));
-        services.AddSingleton<IUploadLedger>(sp => new TableUploadLedger(
-            sp.GetRequiredService<TableServiceClient>().GetTableClient(sp.GetRequiredService<IOptions<StorageOptions>>().Value.UploadsTable)));
+        services.AddSingleton<IUploadLedger>(sp => new TableUploadLedger(Table(sp, o => o.UploadsTable)));
+        services.AddSingleton<IModelSpecOverrides>(sp => new BlobModelSpecOverrides(Container(sp, o => o.ConfigContainer)));
+        services.AddSingleton<ICuratedDataSource>(sp => new BlobCuratedDataSource(Container(sp, o => o.CuratedContainer)));
+        services.AddSingleton<IModelRegistry>(sp => new TableModelRegistry(Table(sp, o => o.ModelsTable)));
+        services.AddSingleton<IModelArtifactStore>(sp => new BlobModelArtifactStore(Container(sp, o => o.ModelsContainer)));
+        services.AddSingleton<ITrainingLock>(sp => new BlobTrainingLock(Container(sp, o => o.ModelsContainer)));
+        services.AddSingleton<ITrainingRunLedger>(sp => new TableTrainingRunLedger(Table(sp, o => o.ModelsTable)));
         services.AddHostedService<StorageInitializer>();
         return services;
     }
+
+    private static TableClient Table(IServiceProvider sp, Func<StorageOptions, string> name)
+        => sp.GetRequiredService<TableServiceClient>().GetTableClient(name(sp.GetRequiredService<IOptions<StorageOptions>>().Value));
 
     private static BlobContainerClient Container(IServiceProvider sp, Func<StorageOptions, string> name)
         => sp.GetRequiredService<BlobServiceClient>().GetBlobContainerClient(name(sp.GetRequiredService<IOptions<StorageOptions>>().Value));

@@ -114,5 +114,4 @@ internal sealed record City(string Name, int PostalCode, int InseeCommune, int P
     /// <summary>The département (first two digits of the postal code), used in NIRs.</summary>
     public int Department => PostalCode / 1000;
 
-    public static string FormatPostalCode(int code) => code.ToString("D5", CultureInfo.InvariantCulture);
 }

@@ -15,20 +15,42 @@ namespace HealthAnalytics.Integration.Tests;
 public sealed class ParityTests
 {
     [Fact]
-    public async Task DevHostEndpoints_EqualFunctionsMetadata_InRoutesMethodsAndAuthLevels()
+    public async Task DevHostEndpoints_EqualFunctionsMetadata_AndTheRouteTable_InNamesRoutesMethodsAndAuthLevels()
     {
         var functions = FunctionsHttpSurface();
         var devHost = await DevHostHttpSurface();
+        var table = new SortedSet<string>(
+            ApiRoutes.All.Select(r => Key(r.OperationId, r.Path["/api/".Length..], r.Method, r.Auth.Level)), StringComparer.Ordinal);
 
         Assert.NotEmpty(functions);
-        Assert.Equal(functions, devHost);
+        Assert.Equal(table, functions);
+        Assert.Equal(table, devHost);
+    }
+
+    [Fact]
+    public void FunctionApp_Composition_BuildsWithValidation_AndResolvesEveryFunctionClass()
+    {
+        var builder = Microsoft.Azure.Functions.Worker.Builder.FunctionsApplication.CreateBuilder([]);
+        builder.Configuration.AddInMemoryCollection(new TestStorage().Settings());
+        builder.ConfigureHealthAnalytics();
+        using var services = builder.Services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+
+        var functionClasses = typeof(IngestUpload).Assembly.GetTypes()
+            .Where(t => t.GetMethods().Any(m => m.GetCustomAttribute<FunctionAttribute>() is not null))
+            .ToList();
+        Assert.True(functionClasses.Count >= 6, $"only {functionClasses.Count} function classes found");
+        foreach (var type in functionClasses)
+        {
+            // The worker activates function classes from the container the same way.
+            Assert.NotNull(ActivatorUtilities.CreateInstance(services, type));
+        }
     }
 
     /// <summary>Each non-HTTP function and the dev-host background service that stands in for it.</summary>
     private static readonly Dictionary<string, (string Trigger, Type DevHostTwin)> BackgroundTwins = new(StringComparer.Ordinal)
     {
         ["IngestUpload"] = ("blobTrigger", typeof(UploadPoller)),
-        ["RetrainModels"] = ("timerTrigger", typeof(HealthAnalytics.DevHost.Training.RetrainScheduler)),
+        ["RetrainModels"] = ("timerTrigger", typeof(HealthAnalytics.DevHost.RetrainScheduler)),
         ["RecoverStalledUploads"] = ("timerTrigger", typeof(StalledUploadSweeper)),
     };
 
@@ -87,7 +109,7 @@ public sealed class ParityTests
 
                 foreach (var method in binding.GetProperty("methods").EnumerateArray())
                 {
-                    surface.Add(Key(binding.GetProperty("route").GetString()!, method.GetString()!, binding.GetProperty("authLevel").GetString()!));
+                    surface.Add(Key(function.GetProperty("name").GetString()!, binding.GetProperty("route").GetString()!, method.GetString()!, binding.GetProperty("authLevel").GetString()!));
                 }
             }
         }
@@ -117,7 +139,9 @@ public sealed class ParityTests
 
     private static string MetadataPath()
     {
-        var metadata = Path.Combine(RepoRoot(), "functions", "bin", "Debug", "net10.0", "functions.metadata");
+        // The Function App built in the same configuration as this test (./dev test builds both).
+        var configuration = typeof(ParityTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "BuildConfiguration").Value!;
+        var metadata = Path.Combine(RepoRoot(), "functions", "bin", configuration, "net10.0", "functions.metadata");
         Assert.True(File.Exists(metadata), $"functions.metadata not found at {metadata}: build functions/ first (./dev test does).");
         return metadata;
     }
@@ -137,9 +161,10 @@ public sealed class ParityTests
                 Assert.StartsWith("api/", route, StringComparison.Ordinal);
                 var auth = endpoint.Metadata.GetMetadata<AuthLevel>();
                 Assert.NotNull(auth);
+                var name = endpoint.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName ?? "(unnamed)";
                 foreach (var method in endpoint.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()!.HttpMethods)
                 {
-                    surface.Add(Key(route["api/".Length..], method, auth.Level));
+                    surface.Add(Key(name, route["api/".Length..], method, auth.Level));
                 }
             }
 
@@ -147,8 +172,8 @@ public sealed class ParityTests
         }
     }
 
-    private static string Key(string route, string method, string authLevel)
-        => $"{method.ToUpperInvariant()} {route} {authLevel.ToLowerInvariant()}";
+    private static string Key(string name, string route, string method, string authLevel)
+        => $"{method.ToUpperInvariant()} {route} {authLevel.ToLowerInvariant()} {name}";
 
     private static string RepoRoot()
     {

@@ -67,9 +67,7 @@ public sealed class TestStorage : IAsyncDisposable
         var services = new ServiceCollection()
             .AddLogging()
             .AddSingleton<IConfiguration>(configuration)
-            .AddHealthAnalyticsStorage(configuration)
-            .AddIngestion()
-            .AddHealthAnalyticsApi();
+            .AddHealthAnalyticsApp(configuration);
         configure?.Invoke(services);
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         foreach (var hosted in provider.GetServices<IHostedService>())

@@ -11,15 +11,3 @@ public interface IBenchSuite
     /// <summary>Runs the suite; returns 0 on success, non-zero when an engine failed.</summary>
     Task<int> RunAsync(BenchOptions options, CancellationToken ct);
 }
-
-/// <summary>A suite whose engine has not landed yet: says so instead of pretending.</summary>
-public sealed class PendingSuite(string name, string reason) : IBenchSuite
-{
-    public string Name => name;
-
-    public Task<int> RunAsync(BenchOptions options, CancellationToken ct)
-    {
-        Console.WriteLine($"[{name}] not measured: {reason}");
-        return Task.FromResult(0);
-    }
-}

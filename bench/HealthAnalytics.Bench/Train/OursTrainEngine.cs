@@ -6,7 +6,7 @@ using HealthAnalytics.Training;
 namespace HealthAnalytics.Bench.Train;
 
 /// <summary>
-/// Ours: HealthAnalytics.Modeling training (ML.NET) of a shipped model spec, from curated Parquet that
+/// Ours: HealthAnalytics.Core training (ML.NET) of a shipped model spec, from curated Parquet that
 /// our cleaner produced from the bench CSV, as the training service does minus storage and registry.
 /// "load" = reading the curated table (key de-dup included); "train" = the trainer call (split,
 /// featurizing, fit, holdout metrics, and for clustering the choice of k).

@@ -41,7 +41,7 @@ public sealed record TrainResult
 }
 
 /// <summary>
-/// Train: wall time and peak RSS per model at 100k and 1M rows, ours (ML.NET through HealthAnalytics.Modeling)
+/// Train: wall time and peak RSS per model at 100k and 1M rows, ours (ML.NET through HealthAnalytics.Core)
 /// beside LightGBM's own native library with the same parameters. Each engine runs in its own child process.
 /// </summary>
 public sealed class TrainSuite : IBenchSuite
@@ -164,7 +164,7 @@ public sealed class TrainSuite : IBenchSuite
         return report.Ok ? 0 : 1;
     }
 
-    /// <summary>Extension point: ours (readmission-risk, patient-subgroups via HealthAnalytics.Modeling) joins here.</summary>
+    /// <summary>Extension point: ours (readmission-risk, patient-subgroups via HealthAnalytics.Core) joins here.</summary>
     private static ITrainEngine CreateEngine(string name, string repo) => name switch
     {
         "lightgbm-native" => new NativeLightGbmEngine(),
@@ -222,7 +222,7 @@ public sealed class TrainSuite : IBenchSuite
 
         if (!r.Runs.Any(x => x.Engine.StartsWith("ours", StringComparison.Ordinal)))
         {
-            r.Targets.Add(new TargetCheck("ours (ML.NET) training", "100k <= 20 s; 1M <= 180 s and <= 4000 MB", "not measured: HealthAnalytics.Modeling training has not landed", null));
+            r.Targets.Add(new TargetCheck("ours (ML.NET) training", "100k <= 20 s; 1M <= 180 s and <= 4000 MB", "not measured: HealthAnalytics.Core training has not landed", null));
         }
     }
 

@@ -382,7 +382,7 @@ public static class ContractLoader
         }
         else if (c.Privacy == PrivacyRole.Quasi && c.Type is ColumnType.Date or ColumnType.DateTime or ColumnType.String)
         {
-            // An exact birth date or a full postal code in curated data breaks SPEC §6.
+            // An exact birth date or a full postal code in curated data breaks the privacy rules (docs/ingestion.md).
             add($"{p}.generalize", "a quasi-identifier date or string must be generalized (year, prefix or drop)");
         }
 

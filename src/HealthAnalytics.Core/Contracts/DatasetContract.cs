@@ -62,7 +62,7 @@ public enum ColumnType
     [JsonStringEnumMemberName("category")] Category,
 }
 
-/// <summary>What privacy treatment a column gets (SPEC §6).</summary>
+/// <summary>What privacy treatment a column gets (docs/ingestion.md, "Privacy").</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<PrivacyRole>))]
 public enum PrivacyRole
 {

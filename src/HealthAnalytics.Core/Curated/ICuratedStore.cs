@@ -8,9 +8,6 @@ public interface ICuratedStore
     /// <returns><see cref="CuratedWrite.Created"/>, or <see cref="CuratedWrite.AlreadyExisted"/> when a
     /// previous run already committed this path.</returns>
     Task<CuratedWrite> CreateIfNotExistsAsync(string path, Stream content, CancellationToken cancellationToken);
-
-    /// <summary>Whether a curated blob exists at <paramref name="path"/>.</summary>
-    Task<bool> ExistsAsync(string path, CancellationToken cancellationToken);
 }
 
 public enum CuratedWrite

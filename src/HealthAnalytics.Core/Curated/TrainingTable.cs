@@ -31,8 +31,6 @@ public sealed class TrainingTable
     public IReadOnlyDictionary<string, double[]> Numeric { get; }
     public IReadOnlyDictionary<string, string?[]> Categorical { get; }
 
-    public bool Has(string column) => Numeric.ContainsKey(column) || Categorical.ContainsKey(column);
-
     /// <summary>The rows at <paramref name="indices"/>, in that order.</summary>
     public TrainingTable Select(IReadOnlyList<int> indices)
     {

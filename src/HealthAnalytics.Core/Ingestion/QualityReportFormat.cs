@@ -18,8 +18,6 @@ public static class QualityReportFormat
 
     public static string ToJson(QualityReport report) => JsonSerializer.Serialize(report, JsonOptions);
 
-    public static QualityReport? FromJson(string json) => JsonSerializer.Deserialize<QualityReport>(json, JsonOptions);
-
     /// <summary>
     /// A self-contained HTML page (inline CSS, no script, no external resource). Every text is
     /// HTML-encoded, so a header or file name such as <c>=cmd|' /C calc'!A0</c> or <c>&lt;script&gt;</c> is

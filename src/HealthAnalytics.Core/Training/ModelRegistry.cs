@@ -56,7 +56,7 @@ public enum PromotionResult
     NotFound,
 }
 
-/// <summary>The model registry (SPEC §2). Implementations make champion changes atomic (ETag-conditioned).</summary>
+/// <summary>The model registry (docs/models.md). Implementations make champion changes atomic (ETag-conditioned).</summary>
 public interface IModelRegistry
 {
     /// <summary>Every version of a model, newest first, with <see cref="ModelVersion.Status"/> resolved against the champion pointer.</summary>

@@ -86,6 +86,6 @@ public sealed partial class ModelSpecCatalog(string configDirectory, IModelSpecO
     public async Task<ModelSpec?> GetAsync(string name, CancellationToken cancellationToken) =>
         (await ListAsync(cancellationToken)).FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.Ordinal));
 
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Model spec {SpecFile} from {Source} is invalid ({ErrorCount} errors) and is ignored")]
+    [LoggerMessage(EventId = 3109, Level = LogLevel.Warning, Message = "Model spec {SpecFile} from {Source} is invalid ({ErrorCount} errors) and is ignored")]
     private static partial void LogInvalidSpec(ILogger logger, string specFile, string source, int errorCount);
 }

@@ -23,7 +23,4 @@ public interface ITrainingRunLedger
 
     /// <summary>Marks a claimed run finished with its outcome.</summary>
     Task FinishAsync(string model, DateTimeOffset occurrence, string outcome, string? version, DateTimeOffset now, CancellationToken cancellationToken);
-
-    /// <summary>Every run record of a model, oldest occurrence first.</summary>
-    Task<IReadOnlyList<TrainingRunRecord>> ListAsync(string model, CancellationToken cancellationToken);
 }

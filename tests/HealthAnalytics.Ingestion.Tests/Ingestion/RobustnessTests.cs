@@ -67,18 +67,18 @@ public class RobustnessTests
     }
 
     [Fact]
-    public void AddIngestionDomain_ShortKey_FailsValidation()
+    public void AddIngestion_ShortKey_FailsValidation()
     {
         var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Pseudonymization:Key"] = "short" }).Build();
-        using var provider = new ServiceCollection().AddSingleton<IConfiguration>(config).AddIngestionDomain().BuildServiceProvider();
+        using var provider = new ServiceCollection().AddSingleton<IConfiguration>(config).AddIngestion().BuildServiceProvider();
         Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<PseudonymizationOptions>>().Value);
     }
 
     [Fact]
-    public void AddIngestionDomain_ValidKey_ResolvesCleaner()
+    public void AddIngestion_ValidKey_ResolvesCleaner()
     {
         var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Pseudonymization:Key"] = Key }).Build();
-        using var provider = new ServiceCollection().AddSingleton<IConfiguration>(config).AddLogging().AddIngestionDomain().BuildServiceProvider();
+        using var provider = new ServiceCollection().AddSingleton<IConfiguration>(config).AddLogging().AddIngestion().BuildServiceProvider();
         Assert.IsType<CsvUploadCleaner>(provider.GetRequiredService<IUploadCleaner>());
     }
 }

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 namespace HealthAnalytics.Integration.Tests.Privacy;
 
 /// <summary>
-/// SPEC §6 end to end: the generator plants names, e-mails, phones, NIRs, addresses, exact birth dates,
+/// The privacy rules of docs/ingestion.md end to end: the generator plants names, e-mails, phones, NIRs, addresses, exact birth dates,
 /// full postal codes and raw ids; after a real ingestion on Azurite none of them may appear in the curated
 /// Parquet (read back by DuckDB), the JSON/HTML reports, the ledger entity or any captured log line.
 /// </summary>

@@ -9,7 +9,7 @@ namespace HealthAnalytics.Integration.Tests.Privacy;
 
 /// <summary>
 /// Issue #6 item 8, the key: one key gives the same pseudonym for the same patient across partners and files
-/// (SPEC §6: HMAC-SHA256 over the NFC value, checked against an independent HMAC); two keys give pseudonyms with
+/// (docs/ingestion.md: HMAC-SHA256 over the NFC value, checked against an independent HMAC); two keys give pseudonyms with
 /// nothing in common, so outputs made under different keys cannot be linked.
 /// </summary>
 public sealed class PseudonymKeyTests
@@ -72,8 +72,7 @@ public sealed class PseudonymKeyTests
         await using var provider = new ServiceCollection()
             .AddLogging()
             .AddSingleton<IConfiguration>(configuration)
-            .AddHealthAnalyticsStorage(configuration)
-            .AddIngestion()
+            .AddHealthAnalyticsApp(configuration)
             .BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         foreach (var hosted in provider.GetServices<IHostedService>())
         {

@@ -160,8 +160,6 @@ public sealed class CrashingCuratedStore(ICuratedStore inner, CrashPlan plan) : 
         plan.At_(Checkpoint.AfterCuratedWrite);
         return result;
     }
-
-    public Task<bool> ExistsAsync(string path, CancellationToken cancellationToken) => inner.ExistsAsync(path, cancellationToken);
 }
 
 public sealed class CrashingReportStore(IReportStore inner, CrashPlan plan) : IReportStore

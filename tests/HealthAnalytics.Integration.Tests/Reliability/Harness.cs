@@ -43,8 +43,7 @@ public static class Harness
         var services = new ServiceCollection()
             .AddLogging()
             .AddSingleton<IConfiguration>(configuration)
-            .AddHealthAnalyticsStorage(configuration, clients)
-            .AddIngestion();
+            .AddHealthAnalyticsApp(configuration, clients);
         configure?.Invoke(services);
         var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         foreach (var hosted in provider.GetServices<IHostedService>())

@@ -103,8 +103,6 @@ public sealed class PoisonTests
             onWrite();
             throw new RequestFailedException(503, "Server Busy");
         }
-
-        public Task<bool> ExistsAsync(string path, CancellationToken cancellationToken) => Task.FromResult(false);
     }
 
     private sealed class CountedThrowingCleaner(Action onClean) : IUploadCleaner

@@ -1,7 +1,6 @@
 using System.Reflection;
 using System.Text.Json;
 using HealthAnalytics.Api;
-using HealthAnalytics.Api.OpenApi;
 using HealthAnalytics.Functions;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Azure.Functions.Worker;
@@ -70,7 +69,7 @@ public sealed class OpenApiTests
         Assert.Equal(["health", "openapi.json"], anonymous);
         Assert.Equal(
             ["/api/health", "/api/openapi.json"],
-            OpenApiDocument.Routes.Where(r => r.Auth == "Anonymous").Select(r => r.Path).Order(StringComparer.Ordinal));
+            ApiRoutes.All.Where(r => r.Auth == AuthLevel.Anonymous).Select(r => r.Path).Order(StringComparer.Ordinal));
     }
 
     private static List<(string Method, string Route, string Auth)> DevHostRoutes(IServiceProvider services)

@@ -5,7 +5,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using HealthAnalytics.Serving;
-using HealthAnalytics.Storage.Models;
+using HealthAnalytics.Storage;
 using HealthAnalytics.Training;
 
 namespace HealthAnalytics.Integration.Tests.Serving;

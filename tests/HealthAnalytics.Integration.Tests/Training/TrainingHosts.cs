@@ -1,6 +1,5 @@
 using HealthAnalytics.DevHost;
-using HealthAnalytics.DevHost.Training;
-using HealthAnalytics.Storage.Models;
+using HealthAnalytics.Storage;
 using HealthAnalytics.Training;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;

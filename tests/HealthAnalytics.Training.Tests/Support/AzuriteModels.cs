@@ -1,6 +1,6 @@
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
-using HealthAnalytics.Storage.Models;
+using HealthAnalytics.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace HealthAnalytics.Training.Tests.Support;

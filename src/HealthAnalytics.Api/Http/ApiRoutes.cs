@@ -1,0 +1,68 @@
+using HealthAnalytics.Ingestion;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+
+namespace HealthAnalytics.Api;
+
+/// <summary>A query-string parameter of a route (always optional, at most 1,024 characters).</summary>
+/// <param name="Values">The allowed values, when the parameter is an enumeration.</param>
+public sealed record ApiQueryParameter(string Name, IReadOnlyList<string>? Values = null);
+
+/// <summary>
+/// One route of the HTTP API. The dev host maps it (<see cref="Handler"/>), the OpenAPI document describes it, and the
+/// parity test checks that the Function App has an HTTP trigger with the same path, method, auth level and name
+/// (<see cref="OperationId"/>): a new route is written here and as a trigger in <c>functions/</c>, nowhere else.
+/// </summary>
+/// <param name="Auth">The Azure Functions authorization level (keys are not enforced by the dev host).</param>
+/// <param name="OperationId">The OpenAPI operation id and the name of the Function App's trigger.</param>
+/// <param name="Response">The type of the 200 JSON answer (its schema is generated from the type).</param>
+/// <param name="Request">The type of the JSON body, when there is one.</param>
+/// <param name="Errors">Problem status codes the route answers.</param>
+/// <param name="Handler">The minimal-API delegate the dev host maps: it binds the request and calls the handler the
+/// Function App's trigger calls too.</param>
+public sealed record ApiRoute(
+    string Method, string Path, AuthLevel Auth, string OperationId, string Summary, Type Response, Type? Request, int[] Errors, Delegate Handler)
+{
+    public IReadOnlyList<ApiQueryParameter> Query { get; init; } = [];
+}
+
+/// <summary>The route table: every route of the HTTP API, in the order the OpenAPI document lists them.</summary>
+public static class ApiRoutes
+{
+    public static IReadOnlyList<ApiRoute> All { get; } =
+    [
+        new("GET", "/api/health", AuthLevel.Anonymous, "Health", "Liveness, app version and the champion version each model serves.",
+            typeof(HealthResponse), null, [],
+            (HealthHandler h) => h.Get()),
+        new("GET", "/api/uploads", AuthLevel.Function, "ListUploads", "Ingestion ledger entries, newest first (filters: dataset, partner, status).",
+            typeof(UploadList), null, [400],
+            (HttpRequest req, UploadsHandler h, CancellationToken ct) => h.ListAsync(req, ct))
+        {
+            Query = [new("dataset"), new("partner"), new("status", [.. Enum.GetNames<UploadStatus>().Select(n => n.ToLowerInvariant())])],
+        },
+        new("GET", "/api/uploads/{uploadId}", AuthLevel.Function, "GetUpload", "The data-quality report of one upload (JSON, or HTML with Accept: text/html).",
+            typeof(QualityReport), null, [400, 404],
+            (HttpRequest req, string uploadId, UploadsHandler h, CancellationToken ct) => h.GetAsync(req, uploadId, ct)),
+        new("GET", "/api/models", AuthLevel.Function, "ListModels", "Model specs with champion version and headline metrics.",
+            typeof(ModelList), null, [],
+            (ModelsHandler h, CancellationToken ct) => h.ListAsync(ct)),
+        new("GET", "/api/models/{name}", AuthLevel.Function, "GetModel", "One model: every version with metrics and status, and the champion's input schema.",
+            typeof(ModelDetail), null, [404],
+            (string name, ModelsHandler h, CancellationToken ct) => h.GetAsync(name, ct)),
+        new("POST", "/api/models/{name}/predict", AuthLevel.Function, "Predict", "Predictions of the champion for 1..1000 instances (or one object).",
+            typeof(PredictResponse), typeof(PredictRequest), [400, 404, 413, 415, 503],
+            (HttpRequest req, string name, PredictionHandler h, CancellationToken ct) => h.PredictAsync(req, name, ct)),
+        new("POST", "/api/models/{name}/retrain", AuthLevel.Admin, "RetrainModel", "Trains the model now; returns the new version and whether it was promoted.",
+            typeof(RetrainResponse), null, [404, 409],
+            (string name, ModelsHandler h, CancellationToken ct) => h.RetrainAsync(name, ct)),
+        new("POST", "/api/models/{name}/versions/{version}/promote", AuthLevel.Admin, "PromoteModelVersion", "Makes a version the champion (rollback).",
+            typeof(PromoteResponse), null, [404, 409],
+            (string name, string version, ModelsHandler h, CancellationToken ct) => h.PromoteAsync(name, version, ct)),
+        new("GET", "/api/openapi.json", AuthLevel.Anonymous, "OpenApi", "This document.",
+            typeof(object), null, [],
+            (OpenApiHandler h) => h.Get()),
+    ];
+
+    /// <summary>The problem types every error answer uses (RFC 7807), for the OpenAPI document.</summary>
+    internal static Type ProblemType(int status) => status == StatusCodes.Status400BadRequest ? typeof(HttpValidationProblemDetails) : typeof(ProblemDetails);
+}

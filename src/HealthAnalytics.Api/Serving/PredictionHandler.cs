@@ -1,0 +1,234 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Json;
+using HealthAnalytics.Api;
+using HealthAnalytics.Contracts;
+using HealthAnalytics.Serving;
+using HealthAnalytics.Training;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Net.Http.Headers;
+
+namespace HealthAnalytics.Api;
+
+/// <summary>
+/// <c>POST /api/models/{name}/predict</c>, shared by both hosts: body <c>{"instances":[...]}</c> (1..1000) or one
+/// object, validated against the champion's input schema, answered with the champion's version and training-data
+/// hash. Checks run cheapest first (name, content type, size, champion, JSON, fields); no error echoes input values.
+/// </summary>
+public sealed partial class PredictionHandler(
+    ModelSpecCatalog specs, ChampionModels champions, IDatasetContractProvider contracts, TimeProvider time, ILogger<PredictionHandler> log)
+{
+    /// <summary>Largest request body: 413 above (docs/serving.md).</summary>
+    public const int MaxBodyBytes = 256 * 1024;
+
+    public const int MaxInstances = 1000;
+
+    /// <summary>Deepest JSON nesting accepted: a body is at most {"instances":[{...}]} plus slack.</summary>
+    public const int MaxDepth = 8;
+
+    /// <summary>Most field errors listed in one answer (1000 bad instances would otherwise make a huge 400).</summary>
+    public const int MaxErrors = 100;
+
+    private readonly ConcurrentDictionary<(string Model, string Version, string Contract), PredictionInput> _inputs = new();
+    private volatile SpecSnapshot? _specs;
+
+    public async Task<IResult> PredictAsync(HttpRequest request, string? name, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!ModelNames.IsValid(name) || !(await DatasetsAsync(cancellationToken)).TryGetValue(name!, out var dataset))
+        {
+            return Problems.NotFound("Model not found", "No model spec has this name.");
+        }
+
+        if (!IsJson(request.ContentType))
+        {
+            return Results.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type", detail: "Send the instances as application/json.");
+        }
+
+        if (request.ContentLength > MaxBodyBytes || await ReadBodyAsync(request.Body, cancellationToken) is not { } body)
+        {
+            return Problems.TooLarge();
+        }
+
+        var champion = await champions.GetChampionAsync(name!, cancellationToken);
+        if (champion is null)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "No champion yet",
+                detail: "This model has no champion version yet: train it (POST /api/models/{name}/retrain) or promote a version.");
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = MaxDepth });
+        }
+        catch (JsonException)
+        {
+            return Invalid("body", $"Must be valid JSON, nested at most {MaxDepth} levels.");
+        }
+
+        using (document)
+        {
+            var instances = Instances(document.RootElement, out var shapeError);
+            if (shapeError is not null)
+            {
+                return Invalid("instances", shapeError);
+            }
+
+            var input = await InputAsync(champion, dataset, cancellationToken);
+            var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+            var rows = new List<Dictionary<string, object?>>(instances.Count);
+            for (var i = 0; i < instances.Count && errors.Count < MaxErrors; i++)
+            {
+                rows.Add(input.Read(instances[i], $"instances[{i}]", errors));
+            }
+
+            if (errors.Count > 0)
+            {
+                LogRejected(log, name!, instances.Count, errors.Count);
+                return Results.ValidationProblem(errors, detail: "Some instances do not match the model's input schema.");
+            }
+
+            var clock = Stopwatch.StartNew();
+            var predictions = new object[rows.Count];
+            for (var i = 0; i < rows.Count; i++)
+            {
+                predictions[i] = champion.Predictor.Predict(rows[i]);
+            }
+
+            LogPredicted(log, name!, champion.Version, rows.Count, clock.Elapsed.TotalMilliseconds);
+            return Results.Json(new PredictResponse(name!, champion.Version, champion.TrainingDataHash, predictions), ModelsHandler.Json);
+        }
+    }
+
+    /// <summary>Model name → dataset, re-read from the spec catalog (files + blob overrides) at most every
+    /// <see cref="ChampionModels.Refresh"/> instead of on every request.</summary>
+    private async ValueTask<IReadOnlyDictionary<string, string>> DatasetsAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (_specs is { } cached && now - cached.At < champions.Refresh)
+        {
+            return cached.Datasets;
+        }
+
+        var all = await specs.ListAsync(cancellationToken);
+        var snapshot = new SpecSnapshot(all.ToDictionary(s => s.Name, s => s.Dataset, StringComparer.Ordinal), now);
+        _specs = snapshot;
+        return snapshot.Datasets;
+    }
+
+    /// <summary>The validator of a champion, built once per (model, version, contract version).</summary>
+    private async ValueTask<PredictionInput> InputAsync(LoadedChampion champion, string dataset, CancellationToken cancellationToken)
+    {
+        var contract = await contracts.FindAsync(dataset, cancellationToken);
+        var key = (champion.Model, champion.Version, contract?.Version ?? "");
+        if (_inputs.TryGetValue(key, out var input))
+        {
+            return input;
+        }
+
+        // Older versions' validators are dropped with them (a model has one champion at a time).
+        foreach (var stale in _inputs.Keys.Where(k => k.Model == champion.Model))
+        {
+            _inputs.TryRemove(stale, out _);
+        }
+
+        input = PredictionInput.Create(champion.Predictor.InputSchema, contract, DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime));
+        return _inputs.GetOrAdd(key, input);
+    }
+
+    private static List<JsonElement> Instances(JsonElement root, out string? error)
+    {
+        error = null;
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            error = "The body must be {\"instances\":[...]} or one instance object.";
+            return [];
+        }
+
+        // {"instances": [...]} when that is the only property; otherwise the object is itself an instance.
+        if (root.TryGetProperty("instances", out var array) && root.EnumerateObject().Count() == 1)
+        {
+            if (array.ValueKind != JsonValueKind.Array)
+            {
+                error = "Must be an array of instance objects.";
+                return [];
+            }
+
+            var count = array.GetArrayLength();
+            if (count is < 1 or > MaxInstances)
+            {
+                error = $"Give between 1 and {MaxInstances} instances.";
+                return [];
+            }
+
+            return [.. array.EnumerateArray()];
+        }
+
+        return [root];
+    }
+
+    private static IResult Invalid(string field, string message)
+        => Results.ValidationProblem(new Dictionary<string, string[]>(StringComparer.Ordinal) { [field] = [message] });
+
+    private static bool IsJson(string? contentType)
+        => MediaTypeHeaderValue.TryParse(contentType, out var media)
+           && (media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+               || media.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase))
+           && (media.Charset.Length == 0 || media.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The body, or null when it is larger than <see cref="MaxBodyBytes"/> (read no further than that).</summary>
+    private static async Task<byte[]?> ReadBodyAsync(Stream body, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > MaxBodyBytes)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+
+    private sealed record SpecSnapshot(IReadOnlyDictionary<string, string> Datasets, DateTimeOffset At);
+
+    [LoggerMessage(EventId = 4100, Level = LogLevel.Debug, Message = "Predicted {Count} instances with {Model} {Version} in {ElapsedMs:F2} ms")]
+    private static partial void LogPredicted(ILogger logger, string model, string version, int count, double elapsedMs);
+
+    [LoggerMessage(EventId = 4101, Level = LogLevel.Information, Message = "Rejected a prediction request for {Model}: {Instances} instances, {Errors} field errors")]
+    private static partial void LogRejected(ILogger logger, string model, int instances, int errors);
+}
+
+/// <param name="TrainingDataHash">Fingerprint of the data the version was trained on (spec, contract version, uploads).</param>
+/// <param name="Predictions">Per instance, in order: <see cref="BinaryPrediction"/> or <see cref="ClusterPrediction"/>.</param>
+public sealed record PredictResponse(string Model, string Version, string TrainingDataHash, IReadOnlyList<object> Predictions);
+
+/// <summary>The body of a prediction request, as documented: <c>{"instances":[...]}</c> with 1..1000 objects of
+/// feature values by name (numbers may be strings with a unit, e.g. "48 mmol/mol"; null or absent = missing), or one
+/// such object on its own. The handler reads the body itself, cheapest checks first.</summary>
+public sealed record PredictRequest(IReadOnlyList<IReadOnlyDictionary<string, JsonElement>> Instances);
+
+/// <summary>Model names as routes carry them: checked before any lookup, never echoed.</summary>
+public static class ModelNames
+{
+    public static bool IsValid(string? name)
+        => name is { Length: > 0 and <= 64 } && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-');
+}
+
+/// <summary>Problems every handler and both hosts answer the same way.</summary>
+public static class Problems
+{
+    public static IResult NotFound(string title, string detail)
+        => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: title, detail: detail);
+
+    public static IResult TooLarge()
+        => Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request body too large",
+            detail: $"Request bodies are limited to {PredictionHandler.MaxBodyBytes / 1024} KB; send at most {PredictionHandler.MaxInstances} instances per request.");
+}

@@ -1,0 +1,37 @@
+using HealthAnalytics.Contracts;
+using HealthAnalytics.Ingestion;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+public static class IngestionServiceCollectionExtensions
+{
+    /// <summary>
+    /// Ingestion as both hosts run it: the contract catalog, the cleaner, the pseudonymizer, the report renderer and
+    /// <see cref="IngestionService"/>, with options (sections <c>Ingestion</c> and <c>Pseudonymization</c>) validated at
+    /// start-up: a missing or short key fails the start. The storage ports (uploads, curated, reports, ledger, contract
+    /// overrides) come from the storage adapters' registration.
+    /// </summary>
+    public static IServiceCollection AddIngestion(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddOptions<IngestionOptions>().BindConfiguration(IngestionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<PseudonymizationOptions>().BindConfiguration(PseudonymizationOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<IngestionRunOptions>()
+            .BindConfiguration(IngestionRunOptions.SectionName)
+            .Validate(o => o.MaxAttempts is >= 1 and <= 100, "Ingestion:MaxAttempts must be between 1 and 100.")
+            .Validate(o => o.ClaimTimeout >= TimeSpan.FromSeconds(1) && o.ClaimTimeout <= TimeSpan.FromDays(1), "Ingestion:ClaimTimeout must be between 1 second and 1 day.")
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IContractOverrideSource, NoContractOverrides>();
+        services.TryAddSingleton(sp => new ContractCatalog(sp.GetRequiredService<IContractOverrideSource>(), sp.GetRequiredService<IOptions<IngestionOptions>>().Value.ContractsFolder));
+        services.TryAddSingleton<IDatasetContractProvider, CatalogContractProvider>();
+        services.TryAddSingleton<Pseudonymizer>();
+        services.TryAddSingleton<IUploadCleaner, CsvUploadCleaner>();
+        services.TryAddSingleton<IReportRenderer, QualityReportRenderer>();
+        services.TryAddSingleton<IngestionService>();
+        services.TryAddSingleton<StalledUploadRecovery>();
+        return services;
+    }
+}
