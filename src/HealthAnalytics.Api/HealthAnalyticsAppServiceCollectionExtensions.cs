@@ -20,6 +20,7 @@ public static class HealthAnalyticsAppServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services
             .AddHealthAnalyticsStorage(configuration, configureStorageClients)
+            .AddConfig()
             .AddIngestion()
             .AddTraining(configuration)
             .AddServing();
@@ -35,6 +36,7 @@ public static class HealthAnalyticsAppServiceCollectionExtensions
         services.AddSingleton<ModelsHandler>();
         services.AddSingleton<PredictionHandler>();
         services.AddSingleton<OpenApiHandler>();
+        services.AddSingleton<ConfigHandler>();
         services.AddHostedService<ChampionRefresher>();
         return services;
     }

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using HealthAnalytics.Training;
+using HealthAnalytics.Config;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -53,9 +54,8 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IUploadSource>(sp => new BlobUploadSource(Container(sp, o => o.UploadsContainer)));
         services.AddSingleton<ICuratedStore>(sp => new BlobCuratedStore(Container(sp, o => o.CuratedContainer)));
         services.AddSingleton<IReportStore>(sp => new BlobReportStore(Container(sp, o => o.ReportsContainer)));
-        services.AddSingleton<IContractOverrideSource>(sp => new BlobContractOverrideSource(Container(sp, o => o.ConfigContainer)));
+        services.AddSingleton<IConfigStore>(sp => new BlobConfigStore(Container(sp, o => o.ConfigContainer)));
         services.AddSingleton<IUploadLedger>(sp => new TableUploadLedger(Table(sp, o => o.UploadsTable)));
-        services.AddSingleton<IModelSpecOverrides>(sp => new BlobModelSpecOverrides(Container(sp, o => o.ConfigContainer)));
         services.AddSingleton<ICuratedDataSource>(sp => new BlobCuratedDataSource(Container(sp, o => o.CuratedContainer)));
         services.AddSingleton<IModelRegistry>(sp => new TableModelRegistry(Table(sp, o => o.ModelsTable)));
         services.AddSingleton<IModelArtifactStore>(sp => new BlobModelArtifactStore(Container(sp, o => o.ModelsContainer)));

@@ -28,12 +28,12 @@ public sealed class ParityTests
     }
 
     [Fact]
-    public void FunctionApp_Composition_BuildsWithValidation_AndResolvesEveryFunctionClass()
+    public async Task FunctionApp_Composition_BuildsWithValidation_AndResolvesEveryFunctionClass()
     {
         var builder = Microsoft.Azure.Functions.Worker.Builder.FunctionsApplication.CreateBuilder([]);
         builder.Configuration.AddInMemoryCollection(new TestStorage().Settings());
         builder.ConfigureHealthAnalytics();
-        using var services = builder.Services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+        await using var services = builder.Services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
 
         var functionClasses = typeof(IngestUpload).Assembly.GetTypes()
             .Where(t => t.GetMethods().Any(m => m.GetCustomAttribute<FunctionAttribute>() is not null))

@@ -54,6 +54,9 @@ public sealed class TestStorage : IAsyncDisposable
         ["Ingestion:MaxAttempts"] = "3",
         ["DevHost:PollInterval"] = "00:00:00.200",
 
+        // Tests store configuration and use it at once: the catalog re-lists the store every second.
+        ["Config:RefreshInterval"] = "00:00:01",
+
         // Not a secret: tests run on synthetic data only.
         ["Pseudonymization:Key"] = "integration-tests-key-not-secret-0123456789abcdef",
         ["Pseudonymization:KeyId"] = "tests",

@@ -92,9 +92,9 @@ public sealed class PredictorTests
 
         var bad = Repo.Spec("readmission-risk") with { Features = [new("patient_id"), new("nir")], Label = "sex" };
         var errors = ModelSpecReader.Validate(bad, Repo.Encounters);
-        Assert.Contains(errors, e => e.StartsWith("features.patient_id", StringComparison.Ordinal));
-        Assert.Contains(errors, e => e.StartsWith("features.nir", StringComparison.Ordinal));
-        Assert.Contains(errors, e => e.StartsWith("label", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Path == "$.features[0].name");
+        Assert.Contains(errors, e => e.Path == "$.features[1].name");
+        Assert.Contains(errors, e => e.Path == "$.label");
         await Task.CompletedTask;
     }
 }

@@ -97,5 +97,6 @@ public sealed class TrainingCrashTests
             .Replace("\"maxDropVsChampion\": 0.01", "\"maxDropVsChampion\": 1.0", StringComparison.Ordinal);
         Assert.NotEqual(shipped, permissive);
         await azurite.Config.GetBlobClient("models/readmission-risk.json").UploadAsync(BinaryData.FromString(permissive), TestContext.Current.CancellationToken);
+        Assert.Equal("store", (await azurite.Catalog.RefreshAsync(TestContext.Current.CancellationToken)).Specs["readmission-risk"].Source);
     }
 }

@@ -87,8 +87,8 @@ public sealed class TrainingServiceTests
         await using var azurite = await AzuriteModels.CreateAsync();
         var shipped = await File.ReadAllTextAsync(Path.Combine(Repo.ConfigDirectory, "models", "readmission-risk.json"), TestContext.Current.CancellationToken);
         await azurite.Config.GetBlobClient("models/readmission-risk.json").UploadAsync(BinaryData.FromString(shipped.Replace("\"minimumRows\": 1000", "\"minimumRows\": 100", StringComparison.Ordinal)), TestContext.Current.CancellationToken);
-        var spec = await azurite.Catalog.GetAsync(Readmission, TestContext.Current.CancellationToken);
-        Assert.Equal(100, spec!.MinimumRows);
-        Assert.Equal("blob", spec.Source);
+        var spec = (await azurite.Catalog.RefreshAsync(TestContext.Current.CancellationToken)).Specs[Readmission];
+        Assert.Equal(100, spec.Value.MinimumRows);
+        Assert.Equal("store", spec.Source);
     }
 }

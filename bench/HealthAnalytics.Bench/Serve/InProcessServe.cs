@@ -6,6 +6,7 @@ using HealthAnalytics.Serving;
 using HealthAnalytics.Synthetic;
 using HealthAnalytics.Training;
 using Microsoft.Extensions.Options;
+using HealthAnalytics.Config;
 
 namespace HealthAnalytics.Bench.Serve;
 
@@ -36,7 +37,7 @@ public static class InProcessServe
 
     public static async Task<IReadOnlyList<InProcessFigures>> MeasureAsync(string repoRoot, int rows, int seed, int iterations, CancellationToken ct)
     {
-        var schema = DatasetSchema.Parse(await File.ReadAllTextAsync(Path.Combine(repoRoot, "config", "contracts", "encounters.json"), ct));
+        var schema = CuratedSchema.Of(ShippedConfig.Contract("encounters"));
         var readmission = ModelSpecReader.Parse(await File.ReadAllTextAsync(Path.Combine(repoRoot, "config", "models", "readmission-risk.json"), ct));
         var subgroups = ModelSpecReader.Parse(await File.ReadAllTextAsync(Path.Combine(repoRoot, "config", "models", "patient-subgroups.json"), ct));
         var table = await CuratedTableAsync(schema, [readmission, subgroups], rows, seed, ct);
@@ -130,14 +131,11 @@ public static class InProcessServe
                 : double.IsFinite(table.Numeric[f.Name][row]) ? table.Numeric[f.Name][row] : null,
             StringComparer.Ordinal);
 
-    private static async Task<TrainingTable> CuratedTableAsync(DatasetSchema schema, ModelSpec[] specs, int rows, int seed, CancellationToken ct)
+    private static async Task<TrainingTable> CuratedTableAsync(CuratedSchema schema, ModelSpec[] specs, int rows, int seed, CancellationToken ct)
     {
         using var csv = new MemoryStream();
         EncounterGenerator.Write(csv, new GeneratorOptions { Rows = rows, Seed = seed });
-        if (!new ContractCatalog(new NoContractOverrides()).TryGet("encounters", out var contract))
-        {
-            throw new InvalidOperationException("the encounters contract is missing");
-        }
+        var contract = ShippedConfig.Contract("encounters");
 
         var cleaner = new CsvUploadCleaner(Options.Create(new IngestionOptions()), new Pseudonymizer(BenchKey, "bench"), TimeProvider.System);
         using var parquet = new MemoryStream();

@@ -2,6 +2,7 @@ using System.Globalization;
 using HealthAnalytics.Bench.Measurement;
 using HealthAnalytics.Curated;
 using HealthAnalytics.Training;
+using HealthAnalytics.Contracts;
 
 namespace HealthAnalytics.Bench.Train;
 
@@ -22,7 +23,8 @@ public sealed class OursTrainEngine(string specPath, string contractPath) : ITra
         // For ours the input is the curated Parquet of that CSV (see TrainSuite.CuratedFor).
         var parquet = inputCsv;
         var spec = ModelSpecReader.Parse(await File.ReadAllTextAsync(specPath, ct));
-        var schema = DatasetSchema.Parse(await File.ReadAllTextAsync(contractPath, ct));
+        var contract = ContractLoader.Load(await File.ReadAllTextAsync(contractPath, ct)).Contract ?? throw new InvalidOperationException("the contract is invalid");
+        var schema = CuratedSchema.Of(contract);
         Model = spec.Name;
 
         // The columns the training service reads for this spec (features, label, group-metric columns).

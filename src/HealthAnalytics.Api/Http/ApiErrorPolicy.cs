@@ -15,10 +15,11 @@ public static partial class ApiErrorPolicy
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
 
-        // The predict handler also stops reading at the limit, for chunked bodies without a Content-Length.
-        if (context.Request.ContentLength > PredictionHandler.MaxBodyBytes)
+        // Every handler also stops reading at its own limit, for chunked bodies without a Content-Length.
+        var limit = RequestBodies.LimitFor(context.Request.Path);
+        if (context.Request.ContentLength > limit)
         {
-            await Problems.TooLarge().ExecuteAsync(context);
+            await Problems.TooLarge(limit).ExecuteAsync(context);
             return;
         }
 

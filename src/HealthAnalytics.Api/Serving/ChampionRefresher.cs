@@ -2,6 +2,7 @@ using HealthAnalytics.Serving;
 using HealthAnalytics.Training;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using HealthAnalytics.Config;
 
 namespace HealthAnalytics.Api;
 
@@ -10,7 +11,7 @@ namespace HealthAnalytics.Api;
 /// pointers every <see cref="ChampionModels.Refresh"/> (≤ 10 s), so a promotion made by another instance or by the
 /// training timer is served within seconds, off the request path.
 /// </summary>
-public sealed partial class ChampionRefresher(ModelSpecCatalog specs, ChampionModels champions, TimeProvider time, ILogger<ChampionRefresher> log) : BackgroundService
+public sealed partial class ChampionRefresher(ConfigCatalog config, ChampionModels champions, TimeProvider time, ILogger<ChampionRefresher> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -27,7 +28,7 @@ public sealed partial class ChampionRefresher(ModelSpecCatalog specs, ChampionMo
         IReadOnlyList<ModelSpec> all;
         try
         {
-            all = await specs.ListAsync(cancellationToken);
+            all = (await config.CurrentAsync(cancellationToken)).AllSpecs;
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {

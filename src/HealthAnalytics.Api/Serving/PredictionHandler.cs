@@ -8,6 +8,7 @@ using HealthAnalytics.Training;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Net.Http.Headers;
+using HealthAnalytics.Config;
 
 namespace HealthAnalytics.Api;
 
@@ -17,10 +18,10 @@ namespace HealthAnalytics.Api;
 /// hash. Checks run cheapest first (name, content type, size, champion, JSON, fields); no error echoes input values.
 /// </summary>
 public sealed partial class PredictionHandler(
-    ModelSpecCatalog specs, ChampionModels champions, IDatasetContractProvider contracts, TimeProvider time, ILogger<PredictionHandler> log)
+    ConfigCatalog config, ChampionModels champions, TimeProvider time, ILogger<PredictionHandler> log)
 {
     /// <summary>Largest request body: 413 above (docs/serving.md).</summary>
-    public const int MaxBodyBytes = 256 * 1024;
+    public const int MaxBodyBytes = RequestBodies.MaxBytes;
 
     public const int MaxInstances = 1000;
 
@@ -31,24 +32,24 @@ public sealed partial class PredictionHandler(
     public const int MaxErrors = 100;
 
     private readonly ConcurrentDictionary<(string Model, string Version, string Contract), PredictionInput> _inputs = new();
-    private volatile SpecSnapshot? _specs;
 
     public async Task<IResult> PredictAsync(HttpRequest request, string? name, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (!ModelNames.IsValid(name) || !(await DatasetsAsync(cancellationToken)).TryGetValue(name!, out var dataset))
+        var snapshot = await config.CurrentAsync(cancellationToken);
+        if (!ConfigNames.IsValid(name) || snapshot.Spec(name!) is not { } spec)
         {
             return Problems.NotFound("Model not found", "No model spec has this name.");
         }
 
-        if (!IsJson(request.ContentType))
+        if (!RequestBodies.IsJson(request.ContentType))
         {
-            return Results.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type", detail: "Send the instances as application/json.");
+            return Problems.UnsupportedMediaType("Send the instances as application/json.");
         }
 
-        if (request.ContentLength > MaxBodyBytes || await ReadBodyAsync(request.Body, cancellationToken) is not { } body)
+        if (await RequestBodies.ReadAsync(request, MaxBodyBytes, cancellationToken) is not { } body)
         {
-            return Problems.TooLarge();
+            return Problems.TooLarge(MaxBodyBytes, $"send at most {MaxInstances} instances per request");
         }
 
         var champion = await champions.GetChampionAsync(name!, cancellationToken);
@@ -76,7 +77,7 @@ public sealed partial class PredictionHandler(
                 return Invalid("instances", shapeError);
             }
 
-            var input = await InputAsync(champion, dataset, cancellationToken);
+            var input = Input(champion, snapshot.Contract(spec.Dataset));
             var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
             var rows = new List<Dictionary<string, object?>>(instances.Count);
             for (var i = 0; i < instances.Count && errors.Count < MaxErrors; i++)
@@ -102,26 +103,9 @@ public sealed partial class PredictionHandler(
         }
     }
 
-    /// <summary>Model name → dataset, re-read from the spec catalog (files + blob overrides) at most every
-    /// <see cref="ChampionModels.Refresh"/> instead of on every request.</summary>
-    private async ValueTask<IReadOnlyDictionary<string, string>> DatasetsAsync(CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow();
-        if (_specs is { } cached && now - cached.At < champions.Refresh)
-        {
-            return cached.Datasets;
-        }
-
-        var all = await specs.ListAsync(cancellationToken);
-        var snapshot = new SpecSnapshot(all.ToDictionary(s => s.Name, s => s.Dataset, StringComparer.Ordinal), now);
-        _specs = snapshot;
-        return snapshot.Datasets;
-    }
-
     /// <summary>The validator of a champion, built once per (model, version, contract version).</summary>
-    private async ValueTask<PredictionInput> InputAsync(LoadedChampion champion, string dataset, CancellationToken cancellationToken)
+    private PredictionInput Input(LoadedChampion champion, DatasetContract? contract)
     {
-        var contract = await contracts.FindAsync(dataset, cancellationToken);
         var key = (champion.Model, champion.Version, contract?.Version ?? "");
         if (_inputs.TryGetValue(key, out var input))
         {
@@ -172,33 +156,6 @@ public sealed partial class PredictionHandler(
     private static IResult Invalid(string field, string message)
         => Results.ValidationProblem(new Dictionary<string, string[]>(StringComparer.Ordinal) { [field] = [message] });
 
-    private static bool IsJson(string? contentType)
-        => MediaTypeHeaderValue.TryParse(contentType, out var media)
-           && (media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
-               || media.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase))
-           && (media.Charset.Length == 0 || media.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase));
-
-    /// <summary>The body, or null when it is larger than <see cref="MaxBodyBytes"/> (read no further than that).</summary>
-    private static async Task<byte[]?> ReadBodyAsync(Stream body, CancellationToken cancellationToken)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > MaxBodyBytes)
-            {
-                return null;
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return buffer.ToArray();
-    }
-
-    private sealed record SpecSnapshot(IReadOnlyDictionary<string, string> Datasets, DateTimeOffset At);
-
     [LoggerMessage(EventId = 4100, Level = LogLevel.Debug, Message = "Predicted {Count} instances with {Model} {Version} in {ElapsedMs:F2} ms")]
     private static partial void LogPredicted(ILogger logger, string model, string version, int count, double elapsedMs);
 
@@ -214,21 +171,3 @@ public sealed record PredictResponse(string Model, string Version, string Traini
 /// feature values by name (numbers may be strings with a unit, e.g. "48 mmol/mol"; null or absent = missing), or one
 /// such object on its own. The handler reads the body itself, cheapest checks first.</summary>
 public sealed record PredictRequest(IReadOnlyList<IReadOnlyDictionary<string, JsonElement>> Instances);
-
-/// <summary>Model names as routes carry them: checked before any lookup, never echoed.</summary>
-public static class ModelNames
-{
-    public static bool IsValid(string? name)
-        => name is { Length: > 0 and <= 64 } && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-');
-}
-
-/// <summary>Problems every handler and both hosts answer the same way.</summary>
-public static class Problems
-{
-    public static IResult NotFound(string title, string detail)
-        => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: title, detail: detail);
-
-    public static IResult TooLarge()
-        => Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request body too large",
-            detail: $"Request bodies are limited to {PredictionHandler.MaxBodyBytes / 1024} KB; send at most {PredictionHandler.MaxInstances} instances per request.");
-}

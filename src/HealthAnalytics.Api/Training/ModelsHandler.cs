@@ -3,6 +3,8 @@ using System.Text.Json.Serialization;
 using HealthAnalytics.Serving;
 using HealthAnalytics.Training;
 using Microsoft.AspNetCore.Http;
+using HealthAnalytics.Config;
+using HealthAnalytics.Contracts;
 
 namespace HealthAnalytics.Api;
 
@@ -11,7 +13,7 @@ namespace HealthAnalytics.Api;
 /// <c>POST /api/models/{name}/versions/{version}/promote</c>, shared by both hosts. Names are checked against
 /// the spec catalog before any lookup and never echoed back.
 /// </summary>
-public sealed class ModelsHandler(ModelSpecCatalog specs, IModelRegistry registry, TrainingService training, ChampionModels champions)
+public sealed class ModelsHandler(ConfigCatalog config, IModelRegistry registry, TrainingService training, ChampionModels champions)
 {
     /// <summary>API JSON, plus NaN/Infinity for undefined metrics (a group with one class has no AUC).</summary>
     internal static readonly JsonSerializerOptions Json = new(ApiJson.Options) { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
@@ -19,11 +21,11 @@ public sealed class ModelsHandler(ModelSpecCatalog specs, IModelRegistry registr
     public async Task<IResult> ListAsync(CancellationToken cancellationToken)
     {
         var items = new List<ModelSummary>();
-        foreach (var spec in await specs.ListAsync(cancellationToken))
+        foreach (var spec in (await config.CurrentAsync(cancellationToken)).AllSpecs)
         {
             var champion = await registry.GetChampionAsync(spec.Name, cancellationToken);
             var version = champion is null ? null : await registry.GetAsync(spec.Name, champion, cancellationToken);
-            items.Add(new ModelSummary(spec.Name, TaskName(spec.Task), spec.Dataset, spec.Description, spec.ScheduleGroup, champion, version?.Metrics));
+            items.Add(new ModelSummary(spec.Name, spec.Task.Name(), spec.Dataset, spec.Description, spec.ScheduleGroup, champion, version?.Metrics));
         }
 
         return Results.Json(new ModelList(items.Count, items), Json);
@@ -40,7 +42,7 @@ public sealed class ModelsHandler(ModelSpecCatalog specs, IModelRegistry registr
         var champion = versions.FirstOrDefault(v => v.Status == ModelStatus.Champion);
         var predictor = champion is null ? null : await champions.GetAsync(spec.Name, cancellationToken);
         return Results.Json(
-            new ModelDetail(spec.Name, TaskName(spec.Task), spec.Dataset, spec.Description, spec.Label, spec.ScheduleGroup, spec.Promotion, champion?.Version, predictor?.InputSchema.Features, predictor?.InputSchema.Example, versions),
+            new ModelDetail(spec.Name, spec.Task.Name(), spec.Dataset, spec.Description, spec.Label, spec.ScheduleGroup, spec.Promotion, champion?.Version, predictor?.InputSchema.Features, predictor?.InputSchema.Example, versions),
             Json);
     }
 
@@ -88,18 +90,10 @@ public sealed class ModelsHandler(ModelSpecCatalog specs, IModelRegistry registr
     }
 
     private async Task<ModelSpec?> FindAsync(string? name, CancellationToken cancellationToken) =>
-        name is { Length: > 0 and <= 64 } && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-')
-            ? await specs.GetAsync(name, cancellationToken)
-            : null;
+        ConfigNames.IsValid(name) ? (await config.CurrentAsync(cancellationToken)).Spec(name!) : null;
 
     private static IResult NotFound(string title, string detail) => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: title, detail: detail);
 
-    private static string TaskName(ModelTask task) => task switch
-    {
-        ModelTask.BinaryClassification => "binary-classification",
-        ModelTask.Clustering => "clustering",
-        _ => "regression",
-    };
 }
 
 public sealed record ModelSummary(string Name, string Task, string Dataset, string? Description, string ScheduleGroup, string? ChampionVersion, IReadOnlyDictionary<string, double>? Metrics);

@@ -5,14 +5,8 @@ using HealthAnalytics.Ingestion;
 
 namespace HealthAnalytics.Contracts;
 
-/// <summary>One problem in a contract: a JSON path (<c>$.columns[3].type</c>) and what is wrong.</summary>
-public sealed record ContractError(string Path, string Message)
-{
-    public override string ToString() => $"{Path}: {Message}";
-}
-
 /// <summary>Either a valid contract or the list of everything wrong with it.</summary>
-public sealed record ContractLoadResult(DatasetContract? Contract, IReadOnlyList<ContractError> Errors)
+public sealed record ContractLoadResult(DatasetContract? Contract, IReadOnlyList<ConfigError> Errors)
 {
     public bool IsValid => Contract is not null && Errors.Count == 0;
 }
@@ -48,12 +42,12 @@ public static class ContractLoader
         catch (JsonException ex)
         {
             // The serializer's message names the member and the offending JSON token, never more.
-            return new(null, [new ContractError(ex.Path ?? "$", Trim(ex.Message))]);
+            return new(null, [new ConfigError(ex.Path ?? "$", Trim(ex.Message))]);
         }
 
         if (contract is null)
         {
-            return new(null, [new ContractError("$", "the contract is null")]);
+            return new(null, [new ConfigError("$", "the contract is null")]);
         }
 
         var errors = Validate(contract);
@@ -68,15 +62,15 @@ public static class ContractLoader
     }
 
     /// <summary>Semantic checks of an already parsed contract.</summary>
-    public static IReadOnlyList<ContractError> Validate(DatasetContract contract)
+    public static IReadOnlyList<ConfigError> Validate(DatasetContract contract)
     {
         ArgumentNullException.ThrowIfNull(contract);
-        var errors = new List<ContractError>();
-        void Add(string path, string message) => errors.Add(new ContractError(path, message));
+        var errors = new List<ConfigError>();
+        void Add(string path, string message) => errors.Add(new ConfigError(path, message));
 
-        if (string.IsNullOrWhiteSpace(contract.Name) || !Regex.IsMatch(contract.Name, "^[a-z0-9][a-z0-9_-]{0,62}$"))
+        if (!ConfigNames.IsValid(contract.Name))
         {
-            Add("$.name", "must be 1-63 lower-case letters, digits, '-' or '_'");
+            Add("$.name", "must be " + ConfigNames.Rule);
         }
 
         if (string.IsNullOrWhiteSpace(contract.Version))

@@ -57,9 +57,6 @@ public sealed class IngestionOptions
     /// <summary>k-anonymity groups counted in memory (~40 bytes each) before a sorted run is spilled to a temp file.</summary>
     [Range(16, 1 << 26)]
     public int KAnonymityGroupsInMemory { get; set; } = 1 << 18;
-
-    /// <summary>Optional folder of extra shipped contracts (besides the ones embedded in the domain assembly).</summary>
-    public string? ContractsFolder { get; set; }
 }
 
 /// <summary>Keyed pseudonymization (configuration section <c>Pseudonymization</c>; the key comes from Key Vault in Azure).</summary>

@@ -10,8 +10,8 @@ public static class IngestionServiceCollectionExtensions
     /// <summary>
     /// Ingestion as both hosts run it: the contract catalog, the cleaner, the pseudonymizer, the report renderer and
     /// <see cref="IngestionService"/>, with options (sections <c>Ingestion</c> and <c>Pseudonymization</c>) validated at
-    /// start-up: a missing or short key fails the start. The storage ports (uploads, curated, reports, ledger, contract
-    /// overrides) come from the storage adapters' registration.
+    /// start-up: a missing or short key fails the start. Contracts come from the configuration catalog (<c>AddConfig</c>),
+    /// the storage ports (uploads, curated, reports, ledger) from the storage adapters' registration.
     /// </summary>
     public static IServiceCollection AddIngestion(this IServiceCollection services)
     {
@@ -24,9 +24,6 @@ public static class IngestionServiceCollectionExtensions
             .Validate(o => o.ClaimTimeout >= TimeSpan.FromSeconds(1) && o.ClaimTimeout <= TimeSpan.FromDays(1), "Ingestion:ClaimTimeout must be between 1 second and 1 day.")
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IContractOverrideSource, NoContractOverrides>();
-        services.TryAddSingleton(sp => new ContractCatalog(sp.GetRequiredService<IContractOverrideSource>(), sp.GetRequiredService<IOptions<IngestionOptions>>().Value.ContractsFolder));
-        services.TryAddSingleton<IDatasetContractProvider, CatalogContractProvider>();
         services.TryAddSingleton<Pseudonymizer>();
         services.TryAddSingleton<IUploadCleaner, CsvUploadCleaner>();
         services.TryAddSingleton<IReportRenderer, QualityReportRenderer>();

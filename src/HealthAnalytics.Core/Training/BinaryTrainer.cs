@@ -16,7 +16,7 @@ public static class BinaryTrainer
 
     private const int MinGroupRows = 30;
 
-    public static TrainedModel Train(ModelSpec spec, DatasetSchema schema, TrainingTable table, string version, ModelBundle? subgroupModel, string codeVersion, DateTimeOffset now)
+    public static TrainedModel Train(ModelSpec spec, CuratedSchema schema, TrainingTable table, string version, ModelBundle? subgroupModel, string codeVersion, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(schema);

@@ -12,7 +12,7 @@ namespace HealthAnalytics.Training;
 /// </summary>
 public static class ClusteringTrainer
 {
-    public static TrainedModel Train(ModelSpec spec, DatasetSchema schema, TrainingTable table, string version, string codeVersion, DateTimeOffset now)
+    public static TrainedModel Train(ModelSpec spec, CuratedSchema schema, TrainingTable table, string version, string codeVersion, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(schema);

@@ -51,7 +51,7 @@ public sealed record Featurizer
 
     public int Width => Features.Sum(f => SlotsOf(f).Count());
 
-    public static Featurizer Fit(TrainingTable table, IReadOnlyList<(FeatureSpec Spec, FeatureKind Kind, SchemaColumn? Column)> features, bool standardize)
+    public static Featurizer Fit(TrainingTable table, IReadOnlyList<(FeatureSpec Spec, FeatureKind Kind, CuratedColumn? Column)> features, bool standardize)
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(features);

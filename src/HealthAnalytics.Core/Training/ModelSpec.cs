@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace HealthAnalytics.Training;
@@ -10,12 +11,22 @@ public enum ModelTask
     Regression,
 }
 
+/// <summary>The task names of specs, the API and the registry (kebab case: <c>binary-classification</c>).</summary>
+public static class ModelTaskNames
+{
+    public static string Name(this ModelTask task) => JsonNamingPolicy.KebabCaseLower.ConvertName(task.ToString());
+}
+
 /// <summary>
 /// A model spec (<c>config/models/{model}.json</c>, schema <c>config/schemas/model-spec.schema.json</c>,
 /// documented in docs/models.md). Immutable once loaded; <see cref="Hash"/> identifies its content in lineage.
 /// </summary>
 public sealed record ModelSpec
 {
+    /// <summary>Editor hint only (<c>$schema</c>); ignored.</summary>
+    [JsonPropertyName("$schema")]
+    public string? Schema { get; init; }
+
     public required string Name { get; init; }
     public string? Description { get; init; }
     public required ModelTask Task { get; init; }

@@ -2,84 +2,148 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using HealthAnalytics.Contracts;
 using HealthAnalytics.Curated;
 
 namespace HealthAnalytics.Training;
 
-/// <summary>Thrown when a model spec is malformed or does not fit its dataset contract.</summary>
+/// <summary>Thrown when a model spec that was accepted cannot be used after all (e.g. its dataset lost a column).</summary>
 public sealed class ModelSpecException(string message) : Exception(message);
 
-/// <summary>Reads and validates model spec JSON (format: docs/models.md).</summary>
+/// <summary>Either a valid model spec or everything wrong with it.</summary>
+public sealed record ModelSpecLoadResult(ModelSpec? Spec, IReadOnlyList<ConfigError> Errors)
+{
+    public bool IsValid => Spec is not null && Errors.Count == 0;
+}
+
+/// <summary>Reads and validates model spec JSON (format: docs/models.md), against the curated schema of its dataset.</summary>
 public static class ModelSpecReader
 {
+    /// <summary>Options of model JSON (specs, manifests, cards): camelCase, kebab-case enums, NaN for an undefined metric.</summary>
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals, // NaN marks an undefined metric
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
         Converters = { new JsonStringEnumConverter(new KebabCaseEnumNamingPolicy()) },
     };
 
+    /// <summary>Spec documents only: an unknown member is an error (a misspelt option must not be silently ignored).</summary>
+    private static readonly JsonSerializerOptions SpecJson = new(Json)
+    {
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        RespectNullableAnnotations = true,
+    };
+
+    /// <summary>Parses and checks a spec against the curated schema of its dataset (<paramref name="schemaOf"/> gives the
+    /// schema of a dataset in force, or null when none is).</summary>
+    public static ModelSpecLoadResult Load(string json, Func<string, CuratedSchema?> schemaOf, string source = "shipped")
+    {
+        var shape = Deserialize(json);
+        return shape.Spec is null ? shape : Check(shape.Spec, schemaOf, source);
+    }
+
+    /// <summary>The shape check alone: JSON, member names and types. The spec still has to pass <see cref="Check"/>.</summary>
+    public static ModelSpecLoadResult Deserialize(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        try
+        {
+            return JsonSerializer.Deserialize<ModelSpec>(json, SpecJson) is { } spec
+                ? new(spec, [])
+                : new(null, [new ConfigError("$", "the spec is null")]);
+        }
+        catch (JsonException ex)
+        {
+            // The path and line locate the problem; the serializer's message is not echoed (it may quote the document).
+            return new(null, [new ConfigError(ex.Path ?? "$", $"is not valid here (line {ex.LineNumber + 1})")]);
+        }
+    }
+
+    /// <summary>The meaning check of a deserialized spec against the schema of its dataset in force.</summary>
+    public static ModelSpecLoadResult Check(ModelSpec spec, Func<string, CuratedSchema?> schemaOf, string source)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(schemaOf);
+        var schema = ConfigNames.IsValid(spec.Dataset) ? schemaOf(spec.Dataset) : null;
+        var errors = Validate(spec, schema);
+        if (schema is null && ConfigNames.IsValid(spec.Dataset))
+        {
+            errors = [.. errors, new ConfigError("$.dataset", "no dataset contract with this name is in force")];
+        }
+
+        return errors.Count == 0 ? new(WithHash(spec, source), errors) : new(null, errors);
+    }
+
+    /// <summary>Reads a spec that is known to be well-formed (tests, benchmarks), or throws.</summary>
     public static ModelSpec Parse(string json, string source = "shipped")
     {
         ModelSpec? spec;
         try
         {
-            spec = JsonSerializer.Deserialize<ModelSpec>(json, Json);
+            spec = JsonSerializer.Deserialize<ModelSpec>(json, SpecJson);
         }
         catch (JsonException ex)
         {
-            // The JSON path and line are enough to fix a spec; the spec holds no patient data.
-            throw new ModelSpecException($"Model spec is not valid JSON at {ex.Path} (line {ex.LineNumber}).");
+            throw new ModelSpecException($"Model spec is not valid JSON at {ex.Path} (line {ex.LineNumber + 1}).");
         }
 
-        if (spec is null)
-        {
-            throw new ModelSpecException("Model spec is empty.");
-        }
-
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(spec, Json))));
-        return spec with { Hash = hash, Source = source };
+        return WithHash(spec ?? throw new ModelSpecException("Model spec is empty."), source);
     }
 
-    /// <summary>Checks the spec on its own and against the contract of its dataset; returns every problem found.</summary>
-    public static IReadOnlyList<string> Validate(ModelSpec spec, DatasetSchema? schema)
+    private static ModelSpec WithHash(ModelSpec spec, string source) =>
+        spec with { Hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(spec, Json)))), Source = source };
+
+    /// <summary>Checks the spec on its own and against the curated schema of its dataset; returns every problem found,
+    /// each at its JSON path. Messages never quote the document.</summary>
+    public static IReadOnlyList<ConfigError> Validate(ModelSpec spec, CuratedSchema? schema)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var errors = new List<string>();
-        if (string.IsNullOrWhiteSpace(spec.Name) || !spec.Name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-'))
+        var errors = new List<ConfigError>();
+        void Add(string path, string message) => errors.Add(new ConfigError(path, message));
+
+        if (!ConfigNames.IsValid(spec.Name))
         {
-            errors.Add("name: lower-case letters, digits and '-' only.");
+            Add("$.name", "must be " + ConfigNames.Rule);
+        }
+
+        if (!ConfigNames.IsValid(spec.Dataset))
+        {
+            Add("$.dataset", "must be " + ConfigNames.Rule);
         }
 
         if (spec.Features.Count == 0)
         {
-            errors.Add("features: at least one feature is required.");
+            Add("$.features", "at least one feature is required");
         }
 
-        if (spec.Features.Select(f => f.Name).Distinct(StringComparer.Ordinal).Count() != spec.Features.Count)
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < spec.Features.Count; i++)
         {
-            errors.Add("features: duplicate feature names.");
+            if (!seen.Add(spec.Features[i].Name))
+            {
+                Add($"$.features[{i}].name", "names a feature listed before");
+            }
         }
 
         if (spec.Validation.HoldoutFraction is <= 0 or >= 0.9)
         {
-            errors.Add("validation.holdoutFraction: must be in (0, 0.9).");
+            Add("$.validation.holdoutFraction", "must be in (0, 0.9)");
         }
 
         if (spec.Validation.Kind is not ("holdout" or "time-split"))
         {
-            errors.Add("validation.kind: holdout or time-split.");
+            Add("$.validation.kind", "must be holdout or time-split");
         }
 
         if (spec.Validation.Kind == "time-split" && string.IsNullOrEmpty(spec.Validation.TimeColumn))
         {
-            errors.Add("validation.timeColumn: required for a time split.");
+            Add("$.validation.timeColumn", "is required for a time split");
         }
 
         if (spec.MinimumRows < 10)
         {
-            errors.Add("minimumRows: at least 10.");
+            Add("$.minimumRows", "must be at least 10");
         }
 
         switch (spec.Task)
@@ -87,22 +151,22 @@ public static class ModelSpecReader
             case ModelTask.BinaryClassification:
                 if (string.IsNullOrEmpty(spec.Label))
                 {
-                    errors.Add("label: required for binary-classification.");
+                    Add("$.label", "is required for binary-classification");
                 }
 
                 if (spec.Trainer.Name is not ("lightgbm" or "fasttree" or "logistic-regression"))
                 {
-                    errors.Add("trainer.name: lightgbm, fasttree or logistic-regression for binary-classification.");
+                    Add("$.trainer.name", "must be lightgbm, fasttree or logistic-regression for binary-classification");
                 }
 
                 if (spec.Threshold is <= 0 or >= 1)
                 {
-                    errors.Add("threshold: must be in (0, 1).");
+                    Add("$.threshold", "must be in (0, 1)");
                 }
 
                 if (spec.Promotion.Metric is not ("auc" or "auprc" or "logLoss" or "brier" or "f1"))
                 {
-                    errors.Add("promotion.metric: auc, auprc, logLoss, brier or f1 for binary-classification.");
+                    Add("$.promotion.metric", "must be auc, auprc, logLoss, brier or f1 for binary-classification");
                 }
 
                 break;
@@ -110,73 +174,95 @@ public static class ModelSpecReader
                 var k = spec.Clustering ?? new ClusteringSpec();
                 if (k.KMin < 2 || k.KMax < k.KMin || k.KMax > 30)
                 {
-                    errors.Add("clustering: need 2 <= kMin <= kMax <= 30.");
+                    Add("$.clustering", "needs 2 <= kMin <= kMax <= 30");
                 }
 
                 if (spec.Trainer.Name != "kmeans")
                 {
-                    errors.Add("trainer.name: kmeans for clustering.");
+                    Add("$.trainer.name", "must be kmeans for clustering");
                 }
 
                 if (spec.Promotion.Metric != "silhouette")
                 {
-                    errors.Add("promotion.metric: silhouette for clustering.");
+                    Add("$.promotion.metric", "must be silhouette for clustering");
                 }
 
                 break;
             default:
-                errors.Add("task: only binary-classification and clustering are implemented.");
+                Add("$.task", "is not implemented yet");
                 break;
         }
 
-        if (schema is not null)
+        if (schema is null)
         {
-            foreach (var f in spec.Features)
-            {
-                var col = schema.Find(f.Name);
-                if (col is null)
-                {
-                    errors.Add($"features.{f.Name}: not a column of dataset '{schema.Name}'.");
-                }
-                else if (col.Privacy is "identifier" or "direct" || col.Dropped)
-                {
-                    // Identifiers and dropped columns are not in curated data, and must never drive a model.
-                    errors.Add($"features.{f.Name}: an {col.Privacy} or dropped column cannot be a feature.");
-                }
-                else if ((f.Kind ?? col.InferredKind) is null)
-                {
-                    errors.Add($"features.{f.Name}: type '{col.Type}' cannot be a feature.");
-                }
-            }
+            return errors;
+        }
 
-            if (spec.Label is not null)
+        for (var i = 0; i < spec.Features.Count; i++)
+        {
+            var f = spec.Features[i];
+            var col = schema.Find(f.Name);
+            if (col is null)
             {
-                var label = schema.Find(spec.Label);
-                if (label is null || label.Type != "boolean")
-                {
-                    errors.Add($"label: '{spec.Label}' must be a boolean column of dataset '{schema.Name}'.");
-                }
-                else if (spec.Features.Any(f => f.Name == spec.Label))
-                {
-                    errors.Add("features: the label cannot be a feature.");
-                }
+                Add($"$.features[{i}].name", "is not a column of the dataset");
             }
+            else if (col.Privacy is PrivacyRole.Identifier or PrivacyRole.Direct || col.Dropped)
+            {
+                // Identifiers and dropped columns are not in curated data, and must never drive a model.
+                Add($"$.features[{i}].name", "an identifier, direct identifier or dropped column cannot be a feature");
+            }
+            else if ((f.Kind ?? FeatureKinds.Infer(col)) is null)
+            {
+                Add($"$.features[{i}].name", $"a {TypeName(col.Type)} column cannot be a feature");
+            }
+        }
 
-            if (spec.Validation.TimeColumn is { } tc && schema.Find(tc) is not { Type: "date" or "datetime" or "integer" })
+        if (spec.Label is not null)
+        {
+            var label = schema.Find(spec.Label);
+            if (label is null || label.Type != ColumnType.Boolean)
             {
-                errors.Add($"validation.timeColumn: '{tc}' must be a date or integer column.");
+                Add("$.label", "must be a boolean column of the dataset");
             }
+            else if (spec.Features.Any(f => f.Name == spec.Label))
+            {
+                Add("$.features", "the label cannot be a feature");
+            }
+        }
+
+        if (spec.Validation.TimeColumn is { } tc && schema.Find(tc) is not { Type: ColumnType.Date or ColumnType.DateTime or ColumnType.Integer })
+        {
+            Add("$.validation.timeColumn", "must be a date or integer column of the dataset");
         }
 
         return errors;
     }
 
     /// <summary>Kind of each feature: the spec's override, else what the contract's type implies.</summary>
-    public static FeatureKind KindOf(FeatureSpec feature, DatasetSchema schema) =>
-        feature.Kind ?? schema.Find(feature.Name)?.InferredKind ?? throw new ModelSpecException($"features.{feature.Name}: unknown kind.");
+    public static FeatureKind KindOf(FeatureSpec feature, CuratedSchema schema) =>
+        feature.Kind ?? (schema.Find(feature.Name) is { } c ? FeatureKinds.Infer(c) : null)
+        ?? throw new ModelSpecException("A feature of this spec is no longer a usable column of its dataset.");
+
+    private static string TypeName(ColumnType type) => JsonNamingPolicy.CamelCase.ConvertName(type.ToString()).ToLowerInvariant();
 
     private sealed class KebabCaseEnumNamingPolicy : JsonNamingPolicy
     {
         public override string ConvertName(string name) => JsonNamingPolicy.KebabCaseLower.ConvertName(name);
+    }
+}
+
+/// <summary>The feature kind a curated column has when a spec does not say.</summary>
+public static class FeatureKinds
+{
+    public static FeatureKind? Infer(CuratedColumn column)
+    {
+        ArgumentNullException.ThrowIfNull(column);
+        return column.Type switch
+        {
+            ColumnType.Integer or ColumnType.Number => FeatureKind.Numeric,
+            ColumnType.Boolean => FeatureKind.Boolean,
+            ColumnType.Category or ColumnType.String => FeatureKind.Categorical,
+            _ => null,
+        };
     }
 }

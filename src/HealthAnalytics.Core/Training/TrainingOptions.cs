@@ -7,9 +7,6 @@ public sealed class TrainingOptions
 {
     public const string SectionName = "Training";
 
-    /// <summary>Folder holding the shipped <c>contracts/</c> and <c>models/</c> (default: <c>config</c> next to the app).</summary>
-    public string ConfigDirectory { get; set; } = Path.Combine(AppContext.BaseDirectory, "config");
-
     /// <summary>Which specs the schedule trains (a spec's <c>scheduleGroup</c>).</summary>
     [Required]
     [RegularExpression("^[a-z0-9-]{1,32}$")]

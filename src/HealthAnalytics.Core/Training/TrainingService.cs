@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using HealthAnalytics.Curated;
 using Microsoft.Extensions.Logging;
+using HealthAnalytics.Config;
 
 namespace HealthAnalytics.Training;
 
@@ -35,8 +36,7 @@ public sealed record TrainingRunResult(string Model, TrainingRunStatus Status, M
 /// champion on the same holdout, register the version with its artifacts and card, and promote when the rule passes.
 /// </summary>
 public sealed partial class TrainingService(
-    ModelSpecCatalog specs,
-    IDatasetSchemaProvider schemas,
+    ConfigCatalog config,
     ICuratedDataSource curated,
     IModelRegistry registry,
     IModelArtifactStore artifacts,
@@ -61,7 +61,7 @@ public sealed partial class TrainingService(
     public async Task<IReadOnlyList<TrainingRunResult>> TrainScheduledAsync(string scheduleGroup, DateTimeOffset occurrence, CancellationToken cancellationToken)
     {
         var results = new List<TrainingRunResult>();
-        foreach (var spec in (await specs.ListAsync(cancellationToken)).Where(s => s.ScheduleGroup == scheduleGroup).OrderBy(s => s.Task == ModelTask.Clustering ? 0 : 1).ThenBy(s => s.Name, StringComparer.Ordinal))
+        foreach (var spec in (await config.CurrentAsync(cancellationToken)).AllSpecs.Where(s => s.ScheduleGroup == scheduleGroup).OrderBy(s => s.Task == ModelTask.Clustering ? 0 : 1).ThenBy(s => s.Name, StringComparer.Ordinal))
         {
             if (!await runs.TryClaimAsync(spec.Name, occurrence, InstanceId, time.GetUtcNow(), cancellationToken))
             {
@@ -95,7 +95,8 @@ public sealed partial class TrainingService(
 
     public async Task<TrainingRunResult> TrainAsync(string model, CancellationToken cancellationToken)
     {
-        var spec = await specs.GetAsync(model, cancellationToken);
+        var snapshot = await config.CurrentAsync(cancellationToken);
+        var spec = snapshot.Spec(model);
         if (spec is null)
         {
             return new TrainingRunResult(model, TrainingRunStatus.NotFound, null, false, "No such model spec.");
@@ -109,7 +110,8 @@ public sealed partial class TrainingService(
         }
 
         var clock = Stopwatch.StartNew();
-        var schema = await schemas.GetAsync(spec.Dataset, cancellationToken) ?? throw new ModelSpecException($"No contract for dataset '{spec.Dataset}'.");
+        // The catalog keeps a spec in force only while it fits the contract in force, so both are read from one snapshot.
+        var schema = CuratedSchema.Of(snapshot.Contract(spec.Dataset) ?? throw new ModelSpecException("The spec's dataset has no contract in force."));
         var uploads = await curated.ListAsync(spec.Dataset, cancellationToken);
         var fingerprint = Fingerprint(spec, schema, uploads);
         var versions = await registry.ListAsync(spec.Name, cancellationToken);
@@ -126,7 +128,7 @@ public sealed partial class TrainingService(
 
         var championId = await registry.GetChampionAsync(spec.Name, cancellationToken);
         var champion = championId is null ? null : await LoadAsync(spec.Name, championId, cancellationToken);
-        var subgroupModel = spec.Task == ModelTask.BinaryClassification ? await SubgroupChampionAsync(spec.Dataset, cancellationToken) : null;
+        var subgroupModel = spec.Task == ModelTask.BinaryClassification ? await SubgroupChampionAsync(snapshot, spec.Dataset, cancellationToken) : null;
 
         var columns = ColumnsFor(spec, schema, champion, subgroupModel);
         var opens = uploads.Select(u => (Func<CancellationToken, Task<Stream>>)(ct => curated.OpenAsync(spec.Dataset, u, ct))).ToList();
@@ -153,7 +155,7 @@ public sealed partial class TrainingService(
             Model = spec.Name,
             Version = versionId,
             Status = passes ? ModelStatus.Candidate : ModelStatus.Rejected,
-            Task = JsonTaskName(spec.Task),
+            Task = spec.Task.Name(),
             CreatedAt = now,
             Metrics = trained.Metrics,
             Decision = decision,
@@ -161,7 +163,7 @@ public sealed partial class TrainingService(
             ChampionVersion = championId,
             Lineage = new Lineage(
                 [.. uploads.Select(u => new LineageUpload(u.UploadId, u.Partner, u.ContentHash))], rowsRead, table.RowCount,
-                trained.TrainRows, trained.Holdout.RowCount, schema.Version, spec.Hash, CodeVersion, fingerprint),
+                trained.TrainRows, trained.Holdout.RowCount, schema.ContractVersion, spec.Hash, CodeVersion, fingerprint),
         };
 
         var card = ModelCard.From(spec, trained, version);
@@ -281,9 +283,9 @@ public sealed partial class TrainingService(
         return (true, string.Format(f, "Promoted: {0} {1:0.####} meets the rule and there was no champion.", rule.Metric, score));
     }
 
-    private async Task<ModelBundle?> SubgroupChampionAsync(string dataset, CancellationToken cancellationToken)
+    private async Task<ModelBundle?> SubgroupChampionAsync(ConfigSnapshot snapshot, string dataset, CancellationToken cancellationToken)
     {
-        foreach (var s in (await specs.ListAsync(cancellationToken)).Where(s => s.Task == ModelTask.Clustering && s.Dataset == dataset))
+        foreach (var s in snapshot.AllSpecs.Where(s => s.Task == ModelTask.Clustering && s.Dataset == dataset))
         {
             if (await LoadChampionAsync(s.Name, cancellationToken) is { } bundle)
             {
@@ -294,7 +296,7 @@ public sealed partial class TrainingService(
         return null;
     }
 
-    private static Dictionary<string, FeatureKind> ColumnsFor(ModelSpec spec, DatasetSchema schema, params ModelBundle?[] others)
+    private static Dictionary<string, FeatureKind> ColumnsFor(ModelSpec spec, CuratedSchema schema, params ModelBundle?[] others)
     {
         var columns = new Dictionary<string, FeatureKind>(StringComparer.Ordinal);
         foreach (var f in spec.Features)
@@ -334,9 +336,9 @@ public sealed partial class TrainingService(
         return columns;
     }
 
-    private static string Fingerprint(ModelSpec spec, DatasetSchema schema, IReadOnlyList<CuratedUpload> uploads)
+    private static string Fingerprint(ModelSpec spec, CuratedSchema schema, IReadOnlyList<CuratedUpload> uploads)
     {
-        var text = new StringBuilder().Append(spec.Hash).Append('\n').Append(schema.Version).Append('\n');
+        var text = new StringBuilder().Append(spec.Hash).Append('\n').Append(schema.ContractVersion).Append('\n');
         foreach (var u in uploads.OrderBy(u => u.UploadId, StringComparer.Ordinal))
         {
             text.Append(u.UploadId).Append(':').Append(u.ContentHash).Append('\n');
@@ -348,12 +350,6 @@ public sealed partial class TrainingService(
     private static string NewVersionId(DateTimeOffset now) =>
         now.UtcDateTime.ToString("yyyyMMdd'T'HHmmssfff'Z'", System.Globalization.CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(2));
 
-    private static string JsonTaskName(ModelTask task) => task switch
-    {
-        ModelTask.BinaryClassification => "binary-classification",
-        ModelTask.Clustering => "clustering",
-        _ => "regression",
-    };
 
     [LoggerMessage(EventId = 3101, Level = LogLevel.Information, Message = "Training of {Model} skipped: another instance holds the lock")]
     private static partial void LogBusy(ILogger logger, string model);

@@ -11,7 +11,8 @@ public static class TrainingServiceCollectionExtensions
     /// <summary>
     /// Model specs, training and the retraining schedule, with <see cref="TrainingOptions"/> validated at start-up
     /// (<c>RetrainSchedule</c> wins over <c>Training:RetrainSchedule</c>, as the timer reads <c>%RetrainSchedule%</c>).
-    /// The ports (curated data, registry, artifacts, lock, run ledger, spec overrides) come from the storage adapters.
+    /// Specs and contracts come from the configuration catalog (<c>AddConfig</c>), the ports (curated data, registry,
+    /// artifacts, lock, run ledger) from the storage adapters.
     /// </summary>
     public static IServiceCollection AddTraining(this IServiceCollection services, IConfiguration configuration)
     {
@@ -20,14 +21,10 @@ public static class TrainingServiceCollectionExtensions
             .Bind(configuration.GetSection(TrainingOptions.SectionName))
             .PostConfigure(o => o.RetrainSchedule = configuration["RetrainSchedule"] is { Length: > 0 } s ? s : o.RetrainSchedule)
             .ValidateDataAnnotations()
-            .Validate(o => Directory.Exists(Path.Combine(o.ConfigDirectory, "models")), "Training:ConfigDirectory has no models/ folder.")
             .Validate(o => RetrainSchedule.TryParse(o.RetrainSchedule, out _) is not null, "RetrainSchedule must be a valid six-field NCRONTAB expression (seconds first) whose occurrences are at least one minute apart.")
             .ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IDatasetSchemaProvider>(sp => new FileDatasetSchemaProvider(Options(sp).ConfigDirectory));
-        services.TryAddSingleton(sp => new ModelSpecCatalog(
-            Options(sp).ConfigDirectory, sp.GetRequiredService<IModelSpecOverrides>(), sp.GetRequiredService<IDatasetSchemaProvider>(), sp.GetRequiredService<ILogger<ModelSpecCatalog>>()));
         services.TryAddSingleton(sp => RetrainSchedule.Parse(Options(sp).RetrainSchedule));
         services.TryAddSingleton<TrainingService>();
         return services;

@@ -81,47 +81,4 @@ public class ContractTests
         }));
         Assert.Equal(["$.columns[6].generalize", "$.dialect.dateFormats[0]", "$.name"], result.Errors.Select(e => e.Path).Order(StringComparer.Ordinal));
     }
-
-    [Fact]
-    public async Task Catalog_InvalidOverride_IsReportedAndNotApplied()
-    {
-        var valid = Mutate(o => o["version"] = "2.0.0");
-        var invalid = Mutate(o =>
-        {
-            o["version"] = "3.0.0";
-            o["columns"]![0]!["type"] = "money";
-        });
-        var source = new Overrides();
-        var catalog = new ContractCatalog(source);
-        Assert.Empty(catalog.Errors);
-
-        source.Items = [new ContractOverride("encounters", valid)];
-        Assert.Empty(await catalog.RefreshAsync(TestContext.Current.CancellationToken));
-        Assert.True(catalog.TryGet("encounters", out var afterValid));
-        Assert.Equal("2.0.0", afterValid.Version);
-
-        source.Items = [new ContractOverride("encounters", invalid)];
-        var errors = await catalog.RefreshAsync(TestContext.Current.CancellationToken);
-        var error = Assert.Single(errors);
-        Assert.Equal("encounters", error.Dataset);
-        Assert.Equal(error, Assert.Single(catalog.Errors));
-        Assert.True(catalog.TryGet("encounters", out var afterInvalid));
-        Assert.Equal("2.0.0", afterInvalid.Version);
-    }
-
-    [Fact]
-    public async Task Catalog_OverrideUnderAnotherName_IsRejected()
-    {
-        var source = new Overrides { Items = [new ContractOverride("labs", ShippedJson())] };
-        var catalog = new ContractCatalog(source);
-        Assert.Single(await catalog.RefreshAsync(TestContext.Current.CancellationToken));
-        Assert.False(catalog.TryGet("labs", out _));
-    }
-
-    private sealed class Overrides : IContractOverrideSource
-    {
-        public IReadOnlyList<ContractOverride> Items { get; set; } = [];
-
-        public Task<IReadOnlyList<ContractOverride>> GetOverridesAsync(CancellationToken cancellationToken) => Task.FromResult(Items);
-    }
 }

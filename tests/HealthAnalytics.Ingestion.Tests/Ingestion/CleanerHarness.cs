@@ -1,6 +1,7 @@
 using System.Text;
 using HealthAnalytics.Contracts;
 using Microsoft.Extensions.Options;
+using HealthAnalytics.Config;
 
 namespace HealthAnalytics.Ingestion.Tests.Ingestion;
 
@@ -33,9 +34,7 @@ internal static class CleanerHarness
     {
         get
         {
-            var catalog = new ContractCatalog(new NoContractOverrides());
-            Assert.True(catalog.TryGet("encounters", out var contract), "the shipped encounters contract is embedded");
-            return contract;
+            return ShippedConfig.Contract("encounters");
         }
     }
 

@@ -1,6 +1,7 @@
 using HealthAnalytics.Contracts;
 using HealthAnalytics.Synthetic;
 using Microsoft.Extensions.Options;
+using HealthAnalytics.Config;
 
 namespace HealthAnalytics.Ingestion.Tests.Synthetic;
 
@@ -29,8 +30,7 @@ public sealed class CleanerCrossCheckTests
     {
         using var data = new MemoryStream();
         GenerationTruth truth = EncounterGenerator.Write(data, OptionsFor(variant));
-        var catalog = new ContractCatalog(new NoContractOverrides());
-        Assert.True(catalog.TryGet("encounters", out DatasetContract? contract));
+        var contract = ShippedConfig.Contract("encounters");
         var cleaner = new CsvUploadCleaner(Options.Create(new IngestionOptions()), new Pseudonymizer("cross-check-key-0123456789abcdefghijklmnop", "k1"), TimeProvider.System);
         var upload = new UploadRequest("u1", "partner-x", "encounters", "encounters.csv", new string('0', 64), contract);
         using var curated = new MemoryStream();

@@ -2,6 +2,7 @@ using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using HealthAnalytics.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
+using HealthAnalytics.Config;
 
 namespace HealthAnalytics.Training.Tests.Support;
 
@@ -20,9 +21,7 @@ internal sealed class AzuriteModels : IAsyncDisposable
         Artifacts = new BlobModelArtifactStore(Models);
         Lock = new BlobTrainingLock(Models);
         CuratedSource = new BlobCuratedDataSource(Curated);
-        Overrides = new BlobModelSpecOverrides(Config);
-        Schemas = new FileDatasetSchemaProvider(Repo.ConfigDirectory);
-        Catalog = new ModelSpecCatalog(Repo.ConfigDirectory, Overrides, Schemas, NullLogger<ModelSpecCatalog>.Instance);
+        Catalog = new ConfigCatalog(new BlobConfigStore(Config), Microsoft.Extensions.Options.Options.Create(new ConfigOptions()), TimeProvider.System, NullLogger<ConfigCatalog>.Instance);
         Runs = new TableTrainingRunLedger(Table);
         Training = NewTraining(Registry);
     }
@@ -36,15 +35,13 @@ internal sealed class AzuriteModels : IAsyncDisposable
     public BlobModelArtifactStore Artifacts { get; }
     public BlobTrainingLock Lock { get; }
     public BlobCuratedDataSource CuratedSource { get; }
-    public BlobModelSpecOverrides Overrides { get; }
-    public FileDatasetSchemaProvider Schemas { get; }
-    public ModelSpecCatalog Catalog { get; }
+    public ConfigCatalog Catalog { get; }
     public TableTrainingRunLedger Runs { get; }
     public TrainingService Training { get; }
 
     /// <summary>Another training service (another "instance") over the same storage, with the registry given (e.g. a faulty decorator).</summary>
     public TrainingService NewTraining(HealthAnalytics.Training.IModelRegistry registry)
-        => new(Catalog, Schemas, CuratedSource, registry, Artifacts, Lock, Runs, TimeProvider.System, NullLogger<TrainingService>.Instance);
+        => new(Catalog, CuratedSource, registry, Artifacts, Lock, Runs, TimeProvider.System, NullLogger<TrainingService>.Instance);
 
     /// <summary>Fails (never skips) when Azurite is not configured: these tests prove the storage adapters.</summary>
     public static async Task<AzuriteModels> CreateAsync()

@@ -3,6 +3,7 @@ using HealthAnalytics.Contracts;
 using HealthAnalytics.Ingestion;
 using HealthAnalytics.Synthetic;
 using Microsoft.Extensions.Options;
+using HealthAnalytics.Config;
 
 namespace HealthAnalytics.Training.Tests.Support;
 
@@ -19,7 +20,7 @@ internal sealed record GeneratedData(byte[] Parquet, int[] Subgroup, double[] Tr
         using var groundTruth = new MemoryStream();
         var truth = EncounterGenerator.Write(csv, new GeneratorOptions { Rows = rows, Seed = seed }, groundTruth);
 
-        Assert.True(new ContractCatalog(new NoContractOverrides()).TryGet("encounters", out var contract));
+        var contract = ShippedConfig.Contract("encounters");
         var cleaner = new CsvUploadCleaner(Options.Create(new IngestionOptions()), new Pseudonymizer("modeling-tests-key", "k1"), TimeProvider.System);
         using var parquet = new MemoryStream();
         csv.Position = 0;

@@ -1,4 +1,5 @@
 using HealthAnalytics.Curated;
+using HealthAnalytics.Config;
 
 namespace HealthAnalytics.Training.Tests.Support;
 
@@ -7,7 +8,7 @@ internal static class Repo
     /// <summary>The repository's <c>config/</c> folder (shipped contracts and model specs).</summary>
     public static string ConfigDirectory { get; } = FindConfig();
 
-    public static DatasetSchema Encounters { get; } = DatasetSchema.Parse(File.ReadAllText(Path.Combine(ConfigDirectory, "contracts", "encounters.json")));
+    public static CuratedSchema Encounters { get; } = CuratedSchema.Of(ShippedConfig.Contract("encounters"));
 
     public static ModelSpec Spec(string name) => ModelSpecReader.Parse(File.ReadAllText(Path.Combine(ConfigDirectory, "models", name + ".json")));
 
