@@ -33,7 +33,7 @@ wanted <- commandArgs(trailingOnly = TRUE)
 
 # Censoring survival G at the held-out fold's times, with deaths before censorings at a tied time (a death
 # at t leaves the censoring risk set before the censorings at t): r(s) = #{T > s} + #{censored at s}.
-# This is the G of survival's concordance (fastkm.c) and the one the Brier score uses here.
+# This is the G of survival's concordance (timewt = "n/G2") and the one the Brier score uses here.
 censoring_km <- function(time, event) {
   s <- sort(unique(time))
   c <- vapply(s, function(u) sum(time == u & event == 0), 0)
@@ -64,7 +64,7 @@ breslow <- function(time, event, lp) {
 }
 H_at <- function(B, u) { k <- findInterval(u, B$s); ifelse(k == 0, 0, B$H[pmax(k, 1)]) }
 
-# IPCW Brier score at u on the held-out rows (Graf et al. 1999): mean over all rows of
+# IPCW Brier score at u on the held-out rows: mean over all rows of
 #   S_i(u)^2 / G(t_i-)      if t_i <= u and the event happened,
 #   (1 - S_i(u))^2 / G(u)   if t_i > u,
 #   0                       if censored at or before u.
