@@ -10,8 +10,16 @@ namespace HealthAnalytics.Training.Survival;
 /// <param name="Discordant">Comparable pairs where it has the lower risk score.</param>
 /// <param name="TiedRisk">Comparable pairs with equal risk scores (count ½ each).</param>
 /// <param name="TiedTime">Pairs of events at the same time with different scores (not comparable, for reference).</param>
-public sealed record ConcordanceResult(double Concordant, double Discordant, double TiedRisk, double TiedTime)
+/// <param name="Variance">Infinitesimal-jackknife variance of the index, as R's <c>concordance()$var</c>.</param>
+public sealed record ConcordanceResult(double Concordant, double Discordant, double TiedRisk, double TiedTime, double Variance = 0)
 {
+    public double StandardError => Math.Sqrt(Math.Max(0, Variance));
+
+    /// <summary>Index ± 1.96 standard errors, clipped to [0, 1].</summary>
+    public double Lower95 => Math.Max(0, Index - (KaplanMeierCurve.Z95 * StandardError));
+
+    public double Upper95 => Math.Min(1, Index + (KaplanMeierCurve.Z95 * StandardError));
+
     /// <summary>(concordant + tied/2) / (concordant + discordant + tied); 0.5 when no pair is comparable.</summary>
     public double Index
     {
@@ -61,6 +69,11 @@ public static class Concordance
         var tree = new long[distinct + 1];
         var order = SurvivalChecks.OrderByTime(times, events);
         double concordant = 0, discordant = 0, tiedRisk = 0, tiedTime = 0;
+
+        // Per-row weighted counts of the pairs each row belongs to (as the earlier event or as the later row).
+        var influenceC = new double[n];
+        var influenceD = new double[n];
+        var influenceT = new double[n];
         long inserted = 0;
         var end = n; // process from the largest time down
         while (end > 0)
@@ -109,6 +122,9 @@ public static class Concordance
                     concordant += weight * below;
                     tiedRisk += weight * (upTo - below);
                     discordant += weight * (inserted - upTo);
+                    influenceC[i] += weight * below;
+                    influenceT[i] += weight * (upTo - below);
+                    influenceD[i] += weight * (inserted - upTo);
                 }
 
                 // Event pairs at this time with different scores (R's tied.y; equal scores are its tied.xy).
@@ -134,7 +150,107 @@ public static class Concordance
             end = start;
         }
 
-        return new ConcordanceResult(concordant, discordant, tiedRisk, tiedTime);
+        LaterRowCounts(times, events, order, ranks, distinct, censoring, tau, influenceC, influenceD, influenceT);
+
+        // Infinitesimal jackknife of Somers' d = (C − D)/pairs, then of the index (d + 1)/2 (R's concordancefit).
+        var pairs = concordant + discordant + tiedRisk;
+        var variance = 0.0;
+        if (pairs > 0)
+        {
+            var somers = (concordant - discordant) / pairs;
+            for (var i = 0; i < n; i++)
+            {
+                var dfbeta = ((influenceC[i] - influenceD[i]) / pairs) - (somers / pairs * (influenceC[i] + influenceD[i] + influenceT[i]));
+                variance += dfbeta * dfbeta;
+            }
+
+            variance /= 4;
+        }
+
+        return new ConcordanceResult(concordant, discordant, tiedRisk, tiedTime, variance);
+    }
+
+    /// <summary>
+    /// For every row j, the weighted pairs in which j is the later row: comparable earlier events i (tᵢ &lt; tⱼ, or
+    /// tᵢ = tⱼ with j censored) with a higher score (concordant), a lower one (discordant) or an equal one (tied).
+    /// Ascending in time with a weighted Fenwick tree of the events seen so far.
+    /// </summary>
+    private static void LaterRowCounts(double[] times, bool[] events, int[] order, int[] ranks, int distinct, KaplanMeierCurve? censoring, double tau,
+        double[] influenceC, double[] influenceD, double[] influenceT)
+    {
+        var n = times.Length;
+        var tree = new double[distinct + 1];
+        var total = 0.0;
+        var start = 0;
+        while (start < n)
+        {
+            var t = times[order[start]];
+            var end = start;
+            while (end < n && times[order[end]] == t)
+            {
+                end++;
+            }
+
+            // Events at t are not comparable with each other: query the events first, then add them, then the censored rows.
+            for (var k = start; k < end; k++)
+            {
+                if (events[order[k]])
+                {
+                    Query(order[k]);
+                }
+            }
+
+            if (t <= tau)
+            {
+                var weight = 1.0;
+                if (censoring is not null)
+                {
+                    var g = censoring.SurvivalBefore(t);
+                    weight = g > 0 ? 1 / (g * g) : 0;
+                }
+
+                for (var k = start; k < end; k++)
+                {
+                    if (events[order[k]])
+                    {
+                        for (var r = ranks[order[k]]; r < tree.Length; r += r & -r)
+                        {
+                            tree[r] += weight;
+                        }
+
+                        total += weight;
+                    }
+                }
+            }
+
+            for (var k = start; k < end; k++)
+            {
+                if (!events[order[k]])
+                {
+                    Query(order[k]);
+                }
+            }
+
+            start = end;
+        }
+
+        void Query(int j)
+        {
+            double below = 0, upTo = 0;
+            for (var r = ranks[j] - 1; r > 0; r -= r & -r)
+            {
+                below += tree[r];
+            }
+
+            for (var r = ranks[j]; r > 0; r -= r & -r)
+            {
+                upTo += tree[r];
+            }
+
+            influenceC[j] += total - upTo;   // the earlier event scored higher
+            influenceD[j] += below;          // it scored lower
+            influenceT[j] += upTo - below;
+        }
     }
 
     /// <summary>1-based dense ranks of the scores (equal scores share a rank).</summary>

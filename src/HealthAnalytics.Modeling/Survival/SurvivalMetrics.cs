@@ -16,13 +16,15 @@ public sealed record SurvivalMetrics(
     public double HarrellC => Harrell.Index;
     public double UnoC => Uno.Index;
 
-    /// <summary>Flat name → value map for registries and promotion rules (<c>cIndex</c>, <c>unoC</c>, <c>ibs</c>, <c>brier@t</c>).</summary>
+    /// <summary>Flat name → value map for registries and promotion rules (<c>cIndex</c>, <c>unoC</c> and their standard errors, <c>ibs</c>, <c>brier@t</c>, <c>calibrationMae@t</c>).</summary>
     public IReadOnlyDictionary<string, double> ToDictionary()
     {
         var map = new Dictionary<string, double>(StringComparer.Ordinal)
         {
             ["cIndex"] = HarrellC,
+            ["cIndexStdErr"] = Harrell.StandardError,
             ["unoC"] = UnoC,
+            ["unoCStdErr"] = Uno.StandardError,
         };
         if (IntegratedBrier is { } ibs)
         {

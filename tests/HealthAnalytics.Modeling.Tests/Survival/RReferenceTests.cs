@@ -111,6 +111,7 @@ public sealed class RReferenceTests
             Close(reference.Number(r, "tied_x"), result.TiedRisk, 1e-9, what + " tied.x");
             Close(reference.Number(r, "tied_y"), result.TiedTime, 1e-9, what + " tied.y");
             Close(reference.Number(r, "c"), result.Index, 1e-9, what + " C");
+            Close(reference.Number(r, "std_err"), result.StandardError, 1e-9, what + " standard error");
         }
     }
 

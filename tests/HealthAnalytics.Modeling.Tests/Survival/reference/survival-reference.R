@@ -61,7 +61,7 @@ add_conc <- function(dataset, predictor, y, x, ymax) {
     k <- c1$count
     conc <<- rbind(conc, data.frame(dataset = dataset, predictor = predictor, timewt = tw, ymax = ifelse(tw == "n", NA, ymax),
                                     concordant = k[["concordant"]], discordant = k[["discordant"]], tied_x = k[["tied.x"]],
-                                    tied_y = k[["tied.y"]], c = unname(c1$concordance)))
+                                    tied_y = k[["tied.y"]], c = unname(c1$concordance), std_err = sqrt(c1$var)))
   }
 }
 ok <- !is.na(lung$ph.ecog)
