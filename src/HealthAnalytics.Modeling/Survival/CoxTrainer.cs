@@ -102,7 +102,9 @@ public static class CoxTrainer
 
             if (!double.IsFinite(npll) || npll < pll)
             {
-                break; // no improving step left: β is as good as it gets in floating point
+                // No improving step left. At the optimum that is rounding noise (converged); anywhere else the fit failed.
+                converged = double.IsFinite(npll) && pll - npll <= options.Tolerance * Math.Max(Math.Abs(pll), 1e-300);
+                break;
             }
 
             var change = Math.Abs(npll - pll);
