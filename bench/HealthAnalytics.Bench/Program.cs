@@ -23,6 +23,17 @@ if (args is ["child", "train", .. var trainArgs])
     return await TrainSuite.RunChildAsync(trainArgs, cts.Token);
 }
 
+if (args is ["child", "survival", .. var survivalArgs])
+{
+    return HealthAnalytics.Bench.Survival.SurvivalBench.RunChild(survivalArgs);
+}
+
+if (args is ["survival", .. var survivalOptions])
+{
+    // Survival trainers (docs/survival.md): its own options, outside BenchOptions.
+    return await HealthAnalytics.Bench.Survival.SurvivalBench.RunAsync(survivalOptions, BenchOptions.FindRepoRoot(), cts.Token);
+}
+
 if (args is ["child", "probe", "alloc", var megabytes])
 {
     // Harness self-test (bench tests): holds and touches N MB so its peak RSS is known from below.

@@ -2,4 +2,10 @@ using HealthAnalytics.Synthetic;
 
 // ./dev seed: writes a synthetic encounters file, its truth and ground truth, and optionally
 // uploads the file where a partner would drop it (usage: SeedArguments.Usage).
+if (args is ["cohort", .. var cohortArgs])
+{
+    // The time-to-event cohort with its truth (docs/survival.md).
+    return HealthAnalytics.Synthetic.Cohorts.SurvivalCohortCommand.Run(cohortArgs, Console.Out, Console.Error);
+}
+
 return await SeedCommand.RunAsync(args, Console.Out, Console.Error, CancellationToken.None);
