@@ -521,7 +521,7 @@ module storage 'modules/storage-account.bicep' = {
           {
             principalId: appIdentity.outputs.principalId
             roleDefinitionId: builtInRoles.storageQueueDataContributor
-            description: 'IngestUploadFromQueue reads upload events'
+            description: 'IngestQueuedUpload reads upload events'
           }
         ]
       }

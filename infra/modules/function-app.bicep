@@ -88,7 +88,7 @@ param uploadEventDelivery string = 'webhook'
 param webhookFunctionName string = 'IngestUpload'
 
 @description('Optional. The queue-triggered function (queue delivery).')
-param queueFunctionName string = 'IngestUploadFromQueue'
+param queueFunctionName string = 'IngestQueuedUpload'
 
 @description('Optional. Resource id of the subnet (delegated to Microsoft.App/environments) for VNet integration. Empty: none.')
 param virtualNetworkSubnetId string = ''
