@@ -584,28 +584,26 @@ module partnerUploadRoles 'modules/storage-container-roles.bicep' = [
   }
 ]
 
-// Every data-plane endpoint of both accounts and the vault, each in its private DNS zone.
-var privateEndpoints = networkIsolation
-  ? [
-      { name: 'host-blob', target: resourceId('Microsoft.Storage/storageAccounts', names.hostStorage), group: 'blob' }
-      { name: 'host-queue', target: resourceId('Microsoft.Storage/storageAccounts', names.hostStorage), group: 'queue' }
-      { name: 'host-table', target: resourceId('Microsoft.Storage/storageAccounts', names.hostStorage), group: 'table' }
-      { name: 'data-blob', target: resourceId('Microsoft.Storage/storageAccounts', names.storage), group: 'blob' }
-      { name: 'data-queue', target: resourceId('Microsoft.Storage/storageAccounts', names.storage), group: 'queue' }
-      { name: 'data-table', target: resourceId('Microsoft.Storage/storageAccounts', names.storage), group: 'table' }
-      { name: 'vault', target: resourceId('Microsoft.KeyVault/vaults', names.keyVault), group: 'vault' }
-    ]
-  : []
+// Every data-plane endpoint the app uses on both accounts (blob, queue, table) and the vault, each in its private DNS zone.
+var privateEndpointTargets = [
+  { name: 'host-blob', type: 'Microsoft.Storage/storageAccounts', resourceName: names.hostStorage, group: 'blob' }
+  { name: 'host-queue', type: 'Microsoft.Storage/storageAccounts', resourceName: names.hostStorage, group: 'queue' }
+  { name: 'host-table', type: 'Microsoft.Storage/storageAccounts', resourceName: names.hostStorage, group: 'table' }
+  { name: 'data-blob', type: 'Microsoft.Storage/storageAccounts', resourceName: names.storage, group: 'blob' }
+  { name: 'data-queue', type: 'Microsoft.Storage/storageAccounts', resourceName: names.storage, group: 'queue' }
+  { name: 'data-table', type: 'Microsoft.Storage/storageAccounts', resourceName: names.storage, group: 'table' }
+  { name: 'vault', type: 'Microsoft.KeyVault/vaults', resourceName: names.keyVault, group: 'vault' }
+]
 
 module privateEndpointDeployments 'modules/private-endpoint.bicep' = [
-  for pe in privateEndpoints: {
+  for pe in (networkIsolation ? privateEndpointTargets : []): {
     name: 'pe-${pe.name}'
     params: {
       name: 'pe-ha-${pe.name}-${resourceToken}'
       location: checkedLocation
       tags: allTags
       subnetResourceId: network!.outputs.privateEndpointSubnetId
-      targetResourceId: pe.target
+      targetResourceId: resourceId(pe.type, pe.resourceName)
       groupId: pe.group
       privateDnsZoneResourceId: network!.outputs.privateDnsZoneIds[pe.group]
     }

@@ -33,3 +33,6 @@ param keyOperatorPrincipalType = readEnvironmentVariable('HA_KEY_OPERATOR_PRINCI
 param apiClientId = readEnvironmentVariable('HA_API_CLIENT_ID', '')
 param partners = json(readEnvironmentVariable('HA_PARTNERS', '[]'))
 param operatorIpRanges = json(readEnvironmentVariable('HA_OPERATOR_IP_RANGES', '[]'))
+
+// Production is isolated: upload events go through the queue, subscribed with the infrastructure (no webhook pass).
+param deployEventSubscription = false

@@ -77,18 +77,12 @@ param instanceMemoryMB int = 2048
 @maxValue(20)
 param blobAlwaysReadyInstanceCount int = 1
 
-@description('Optional. How upload events reach the app: `webhook` (Event Grid calls the blob extension endpoint of webhookFunctionName) or `queue` (Event Grid writes to a storage queue that queueFunctionName reads; works when the app is private). The other function is disabled by app setting.')
+@description('Optional. How upload events reach the app: `webhook` (Event Grid calls the blob extension endpoint of IngestUpload) or `queue` (Event Grid writes to a storage queue that IngestQueuedUpload reads; works when the app is private). The other function is disabled by app setting.')
 @allowed([
   'webhook'
   'queue'
 ])
 param uploadEventDelivery string = 'webhook'
-
-@description('Optional. The Event Grid sourced blob trigger function (webhook delivery).')
-param webhookFunctionName string = 'IngestUpload'
-
-@description('Optional. The queue-triggered function (queue delivery).')
-param queueFunctionName string = 'IngestQueuedUpload'
 
 @description('Optional. Resource id of the subnet (delegated to Microsoft.App/environments) for VNet integration. Empty: none.')
 param virtualNetworkSubnetId string = ''
@@ -207,9 +201,10 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
       RetrainSchedule: retrainSchedule
       Pseudonymization__Key: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${pseudonymizationSecretName})'
       Pseudonymization__KeyId: pseudonymizationKeyId
-      // Exactly one upload-event path runs (docs/deploy.md "Upload events").
-      'AzureWebJobs.${webhookFunctionName}.Disabled': byWebhook ? 'false' : 'true'
-      'AzureWebJobs.${queueFunctionName}.Disabled': byWebhook ? 'true' : 'false'
+      // Exactly one upload-event path runs (docs/deploy.md "Upload events"); the infra tests check both names
+      // against the Functions assembly.
+      'AzureWebJobs.IngestUpload.Disabled': byWebhook ? 'false' : 'true'
+      'AzureWebJobs.IngestQueuedUpload.Disabled': byWebhook ? 'true' : 'false'
     }
   }
 

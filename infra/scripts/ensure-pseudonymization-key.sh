@@ -15,7 +15,7 @@
 set -eu
 
 vault="${AZURE_KEY_VAULT_NAME:?run through azd, or export AZURE_KEY_VAULT_NAME}"
-key_id="${HA_PSEUDONYMIZATION_KEY_ID:-v1}"
+key_id="${HA_PSEUDONYMIZATION_KEY_ID-v1}"
 case "$key_id" in
   '' | *[!A-Za-z0-9-]*) echo "key: HA_PSEUDONYMIZATION_KEY_ID must be letters, digits and hyphens" >&2; exit 1 ;;
 esac
