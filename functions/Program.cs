@@ -7,6 +7,7 @@ using Microsoft.Extensions.Hosting;
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
 builder.UseMiddleware<ProblemDetailsMiddleware>();
+builder.UseAppRoleAuthorization();
 
 builder.Services
     .AddApplicationInsightsTelemetryWorkerService()

@@ -205,6 +205,8 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
       // against the Functions assembly.
       'AzureWebJobs.IngestUpload.Disabled': byWebhook ? 'false' : 'true'
       'AzureWebJobs.IngestQueuedUpload.Disabled': byWebhook ? 'true' : 'false'
+      // With Entra ID in front, the app also checks which app role each route needs (functions/AppRoleAuthorization.cs).
+      ApiAuthentication__RequireAppRoles: empty(apiClientId) ? 'false' : 'true'
     }
   }
 
