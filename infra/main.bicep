@@ -14,7 +14,7 @@ import { partnerType, writeOnlyUnderPrefixCondition, readOnlyBlobsCondition, isL
 @maxLength(32)
 param environmentName string
 
-@description('Optional. `prod` refuses, at compile time, what a health-data hosting review would reject: storage that is not zone-redundant, no network isolation, no resource locks, no Entra ID in front of the API.')
+@description('Optional. `prod` refuses, when the deployment is validated (before anything is created), what a health-data hosting review would reject: storage that is not zone-redundant, no network isolation, no resource locks, no Entra ID in front of the API.')
 @allowed([
   'dev'
   'prod'
@@ -24,7 +24,7 @@ param environmentType string = 'dev'
 @description('Optional. Azure region of every resource. Must offer Flex Consumption and be in allowedLocations.')
 param location string = resourceGroup().location
 
-@description('Optional. Regions health data may be stored in (francecentral: the HDS-certified French region). A location outside the list fails the deployment.')
+@description('Optional. Regions health data may be stored in (francecentral: health data hosted in France, HDS). A location outside the list fails the deployment.')
 param allowedLocations string[] = [
   'francecentral'
   'swedencentral'

@@ -5,7 +5,9 @@
 # silently break linkage across files, so the decision to write is taken from the vault (never from a local flag):
 #   - secret pseudonymization-key-{id} exists  -> keep it (and fail if it has more than one version: someone wrote twice);
 #   - it is soft-deleted                        -> recover it (the same key comes back);
-#   - the vault says it does not exist          -> write a new random key (or HA_PSEUDONYMIZATION_KEY_FILE's content);
+#   - the vault says it does not exist          -> write a new random key (or HA_PSEUDONYMIZATION_KEY_FILE's content),
+#     unless the vault still holds the single secret `pseudonymization-key` of the template before key ids named
+#     secrets: then fail, because that key must be carried over, not replaced (docs/deploy.md "Upgrading");
 #   - the vault cannot be read (rights, firewall) -> fail, write nothing.
 # Rotation is a new key id (docs/deploy.md "Rotate the pseudonymization key"), never a new version.
 #
@@ -66,6 +68,15 @@ if az keyvault secret show-deleted --vault-name "$vault" --name "$secret" --quer
   echo "key: $secret was soft-deleted; recovered (the same key, key id $key_id)"
   echo "pseudonymization key written"
   exit 0
+fi
+
+if [ -z "${HA_PSEUDONYMIZATION_KEY_FILE:-}" ] \
+  && az keyvault secret show --vault-name "$vault" --name pseudonymization-key --query id -o none 2>/dev/null; then
+  echo "key: $vault holds pseudonymization-key, the key of an earlier deployment: a new key under key id $key_id would" >&2
+  echo "key: break linkage with everything pseudonymized before. Carry it over (docs/deploy.md \"Upgrading an existing environment\"):" >&2
+  echo "key:   (umask 077; az keyvault secret show --vault-name $vault --name pseudonymization-key --query value -o tsv > key.txt)" >&2
+  echo "key:   HA_PSEUDONYMIZATION_KEY_FILE=key.txt sh infra/scripts/ensure-pseudonymization-key.sh && rm -f key.txt" >&2
+  exit 1
 fi
 
 if [ -n "${HA_PSEUDONYMIZATION_KEY_FILE:-}" ]; then

@@ -19,8 +19,11 @@ public sealed class KeyHookTests : IDisposable
         #!/bin/sh
         echo "$*" >> "$FAKE_VAULT/calls.log"
         [ -f "$FAKE_VAULT/forbidden" ] && { echo "(Forbidden) Caller is not authorized to perform action on resource." >&2; exit 1; }
+        name=""; prev=""
+        for a in "$@"; do [ "$prev" = "--name" ] && name="$a"; prev="$a"; done
         case "$1 $2 $3" in
           "keyvault secret show")
+            if [ "$name" = "pseudonymization-key" ]; then [ -f "$FAKE_VAULT/legacy" ] && exit 0; echo "(SecretNotFound) x" >&2; exit 1; fi
             [ -f "$FAKE_VAULT/secret" ] && exit 0
             echo "(SecretNotFound) A secret with (name/id) x was not found in this key vault." >&2; exit 1 ;;
           "keyvault secret list-versions")
@@ -56,7 +59,7 @@ public sealed class KeyHookTests : IDisposable
 
     public void Dispose() => Directory.Delete(root, recursive: true);
 
-    private (int ExitCode, string Output, string Errors) Run(string keyId = "v1")
+    private (int ExitCode, string Output, string Errors) Run(string keyId = "v1", string? keyFile = null)
     {
         var script = Path.Combine(CompiledTemplate.RepoRoot, "infra", "scripts", "ensure-pseudonymization-key.sh");
         var start = new ProcessStartInfo("sh", [script])
@@ -70,6 +73,10 @@ public sealed class KeyHookTests : IDisposable
         start.Environment["AZURE_KEY_VAULT_NAME"] = "kv-ha-test";
         start.Environment["HA_PSEUDONYMIZATION_KEY_ID"] = keyId;
         start.Environment.Remove("HA_PSEUDONYMIZATION_KEY_FILE");
+        if (keyFile is not null)
+        {
+            start.Environment["HA_PSEUDONYMIZATION_KEY_FILE"] = keyFile;
+        }
         using var process = Process.Start(start)!;
         var errors = process.StandardError.ReadToEndAsync();
         var output = process.StandardOutput.ReadToEnd();
@@ -169,6 +176,29 @@ public sealed class KeyHookTests : IDisposable
 
         Assert.NotEqual(0, exit);
         Assert.Contains("second key was written", errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheKeyOfAnEarlierDeployment_IsNeverReplaced_OnlyCarriedOverFromAFile()
+    {
+        File.WriteAllText(Path.Combine(State, "legacy"), "");
+
+        var (exit, _, errors) = Run();
+
+        Assert.NotEqual(0, exit);
+        Assert.Contains("break linkage", errors, StringComparison.Ordinal);
+        Assert.Equal(0, SetCalls());
+
+        // Carried over: the same key under the named secret.
+        var legacyKey = "an-earlier-deployments-key-of-more-than-32-characters";
+        var file = Path.Combine(root, "key.txt");
+        File.WriteAllText(file, legacyKey + "\n");
+
+        var carried = Run(keyFile: file);
+
+        Assert.True(carried.ExitCode == 0, carried.Errors);
+        Assert.Equal(1, SetCalls());
+        Assert.Equal(legacyKey, File.ReadAllText(Path.Combine(State, "value")));
     }
 
     [Theory]
