@@ -24,6 +24,22 @@ public sealed record ApiRoute(
     string Method, string Path, AuthLevel Auth, string OperationId, string Summary, Type Response, Type? Request, int[] Errors, Delegate Handler)
 {
     public IReadOnlyList<ApiQueryParameter> Query { get; init; } = [];
+
+    /// <summary>Set when the route needs another Entra app role than its auth level implies.</summary>
+    public string? RoleOverride { get; init; }
+
+    /// <summary>The Entra app role a caller needs behind App Service authentication (docs/deploy.md, "API identity"):
+    /// none for anonymous routes, <see cref="ApiRoles.Read"/> for function-level ones, <see cref="ApiRoles.Admin"/> for
+    /// admin ones, unless <see cref="RoleOverride"/> says otherwise.</summary>
+    public string? RequiredRole => RoleOverride ?? (Auth == AuthLevel.Anonymous ? null : Auth == AuthLevel.Admin ? ApiRoles.Admin : ApiRoles.Read);
+}
+
+/// <summary>The app roles of the API's Entra registration (infra/api-app-roles.json).</summary>
+public static class ApiRoles
+{
+    public const string Read = "Api.Read";
+    public const string Predict = "Api.Predict";
+    public const string Admin = "Api.Admin";
 }
 
 /// <summary>The route table: every route of the HTTP API, in the order the OpenAPI document lists them.</summary>
@@ -51,7 +67,10 @@ public static class ApiRoutes
             (string name, ModelsHandler h, CancellationToken ct) => h.GetAsync(name, ct)),
         new("POST", "/api/models/{name}/predict", AuthLevel.Function, "Predict", "Predictions of the champion for 1..1000 instances (or one object).",
             typeof(PredictResponse), typeof(PredictRequest), [400, 404, 413, 415, 503],
-            (HttpRequest req, string name, PredictionHandler h, CancellationToken ct) => h.PredictAsync(req, name, ct)),
+            (HttpRequest req, string name, PredictionHandler h, CancellationToken ct) => h.PredictAsync(req, name, ct))
+        {
+            RoleOverride = ApiRoles.Predict,
+        },
         new("POST", "/api/models/{name}/retrain", AuthLevel.Admin, "RetrainModel", "Trains the model now; returns the new version and whether it was promoted.",
             typeof(RetrainResponse), null, [404, 409],
             (string name, ModelsHandler h, CancellationToken ct) => h.RetrainAsync(name, ct)),
