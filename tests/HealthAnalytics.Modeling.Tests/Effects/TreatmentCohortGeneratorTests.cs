@@ -67,3 +67,16 @@ public sealed class TreatmentCohortGeneratorTests
         Assert.Equal(confounded.Rows, summary.Subgroups.Sum(s => s.Rows));
     }
 }
+
+public sealed class TreatmentCohortContractTests
+{
+    [Fact]
+    public void TheShippedContract_LoadsAndDescribesEveryColumnOfTheCsv()
+    {
+        var root = Path.GetDirectoryName(HealthAnalytics.Modeling.Tests.Support.Repo.ConfigDirectory)!;
+        var json = File.ReadAllText(Path.Combine(root, "src", "HealthAnalytics.Synthetic", "Cohorts", "treatment-cohort.contract.json"));
+        var result = HealthAnalytics.Domain.Contracts.ContractLoader.Load(json);
+        Assert.True(result.IsValid, string.Join("; ", result.Errors.Select(e => $"{e.Path}: {e.Message}")));
+        Assert.Equal(TreatmentCohortGenerator.Header, result.Contract!.Columns.Select(c => c.Name));
+    }
+}
