@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace HealthAnalytics.Synthetic.Cohorts;
 
 /// <summary>One benefit subgroup of the generator: a rule a depth-2 tree expresses, and the risk difference it adds.</summary>
-/// <param name="Effect">Added to the patient's control risk (clipped to [0.01, 0.99]); negative = fewer events = benefit.</param>
+/// <param name="Effect">Added to the patient's control risk (which stays in [0.30, 0.85]); negative = fewer events = benefit.</param>
 public sealed record TreatmentSubgroup(int Index, string Name, string Rule, double Effect);
 
 /// <summary>A generated cohort in memory: the covariates as written (NaN / null for missing) and the truth per row.</summary>
@@ -106,8 +106,10 @@ public static class TreatmentCohortGenerator
             var subgroup = advanced ? (crp >= 10 ? 0 : 1) : (age < 65 ? 2 : 3);
             var logit = -1.2 + (0.03 * (age - 60)) + StageLogit[stage] + (0.25 * Math.Log(crp / 6)) + (0.012 * (75 - egfr))
                 + (diabetes ? 0.3 : 0) + (smoker == 2 ? 0.2 : 0) + (0.02 * (bmi - 27)) + (female ? -0.1 : 0);
-            var p0 = Logistic(logit);
-            var p1 = Math.Clamp(p0 + Subgroups[subgroup].Effect, 0.01, 0.99);
+            // The control risk stays in [0.30, 0.85], so adding any subgroup's effect stays inside [0.05, 0.95]: no clipping,
+            // and every patient of a subgroup has exactly its effect (clipping would make the effect vary inside a subgroup).
+            var p0 = 0.30 + (0.55 * Logistic(logit));
+            var p1 = p0 + Subgroups[subgroup].Effect;
             var propensity = options.Assignment switch
             {
                 TreatmentAssignment.Confounded => Logistic(-0.3 + (advanced ? 0.8 : 0) + (0.3 * Math.Log(crp / 6)) - (0.025 * (age - 60))),

@@ -45,13 +45,15 @@ public sealed class TreatmentCohortGeneratorTests
             Assert.Equal(0.5, cohort.Propensity[i]);
         }
 
-        // Unclipped patients carry exactly their subgroup's effect.
+        // Every patient carries exactly the subgroup's effect, and both risks are probabilities.
         foreach (var g in TreatmentCohortGenerator.Subgroups)
         {
             var rows = Enumerable.Range(0, cohort.Rows).Where(i => cohort.TrueSubgroup[i] == g.Index).ToArray();
             Assert.True(rows.Length > 300, $"{g.Name}: {rows.Length}");
-            Assert.True(rows.Count(i => Math.Abs(cohort.TrueEffect[i] - g.Effect) < 1e-12) > rows.Length * 0.95);
+            Assert.All(rows, i => Assert.Equal(g.Effect, cohort.TrueEffect[i], 12));
         }
+
+        Assert.All(cohort.ControlRisk.Concat(cohort.TreatedRisk), p => Assert.InRange(p, 0.05, 0.95));
     }
 
     [Fact]

@@ -30,25 +30,30 @@ public sealed class EffectValidationTests
             .AppendLine(string.Create(Ci, $"Run: {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, default `EffectOptions` (DR-learner, K = 5 folds per half), binary outcome, lower is better."))
             .AppendLine();
         var failures = new List<string>();
+        var path = Path.Combine(Path.GetDirectoryName(Repo.ConfigDirectory)!, "docs", "treatment-effects-figures.md");
+        void Save() => File.WriteAllText(path, md.ToString().Replace("\r\n", "\n", StringComparison.Ordinal));
+
+        // Real trials first (a minute), then each synthetic design; the file is rewritten after each part.
+        Trials(md);
+        Save();
         foreach (var assignment in new[] { TreatmentAssignment.Randomized, TreatmentAssignment.Confounded })
         {
-            Synthetic(md, failures, assignment, rows, seeds);
+            Synthetic(md, failures, assignment, rows, seeds, Save);
+            Save();
         }
 
-        Trials(md);
-        var path = Path.Combine(Path.GetDirectoryName(Repo.ConfigDirectory)!, "docs", "treatment-effects-figures.md");
-        File.WriteAllText(path, md.ToString().Replace("\r\n", "\n", StringComparison.Ordinal));
         Measurements.Record("treatment-effects figures written to docs/treatment-effects-figures.md");
         Assert.True(failures.Count == 0, string.Join("; ", failures));
     }
 
-    private static void Synthetic(StringBuilder md, List<string> failures, TreatmentAssignment assignment, int rows, int seeds)
+    private static void Synthetic(StringBuilder md, List<string> failures, TreatmentAssignment assignment, int rows, int seeds, Action save)
     {
         md.AppendLine(string.Create(Ci, $"## Synthetic, {assignment.ToString().ToLowerInvariant()}, {rows:N0} rows, {seeds} seeds")).AppendLine()
             .AppendLine("| seed | true ATE | AIPW ATE [95% CI] | error | unadjusted | PEHE DR / T (÷ SD of true effects) | ARI | leaves | leaf CIs covering the leaf truth | Qini DR | trimmed | s |")
             .AppendLine("| ---: | ---: | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
         int ateOk = 0, ateCovered = 0, peheOk = 0, ariOk = 0, leaves = 0, covered = 0, coveredGroup = 0;
         var pehes = new List<double>();
+        var seedOne = new StringBuilder();
         var aris = new List<double>();
         for (var seed = 1; seed <= seeds; seed++)
         {
@@ -95,14 +100,16 @@ public sealed class EffectValidationTests
                 $"| {seed} | {truth:F4} | {r.Ate.Value:F4} [{r.Ate.Lower:F4}, {r.Ate.Upper:F4}] | {error:+0.0000;-0.0000} | {r.UnadjustedAte.Value:F4} | {dr.Pehe:F4} / {t.Pehe:F4} ({dr.Pehe / sd:F2} / {t.Pehe / sd:F2}) | {ari:F3} | {r.Subgroups.Leaves.Count} | {leafCovered}/{r.Subgroups.Leaves.Count} | {dr.Qini.Coefficient.Value:F4} | {rows - r.KeptRows} | {seconds:F0} |"));
             if (seed == 1)
             {
-                SeedOneDetail(md, r, cohort, oof, kept);
+                SeedOneDetail(seedOne, r, cohort, oof, kept);
             }
+
+            save();
         }
 
         var coverage = covered / (double)Math.Max(1, leaves);
         md.AppendLine().AppendLine(string.Create(Ci,
             $"Summary: ATE within 0.01 of the truth in {ateOk}/{seeds} seeds (AIPW 95% CI covers it in {ateCovered}/{seeds}); PEHE ≤ 0.5 × SD in {peheOk}/{seeds} (median ratio {Median(pehes):F2}); ARI ≥ 0.7 in {ariOk}/{seeds} (median {Median(aris):F3}); leaf intervals cover the leaf's true mean effect in {covered}/{leaves} leaves = **{coverage:P1}** (the generator subgroup the leaf mostly holds: {coveredGroup}/{leaves})."))
-            .AppendLine();
+            .AppendLine().Append(seedOne);
         Measurements.Record($"effects {assignment}: ATE ok {ateOk}/{seeds}, PEHE ok {peheOk}/{seeds}, ARI ok {ariOk}/{seeds}, coverage {coverage:P1}");
         if (ateOk < seeds * 0.9 || Median(pehes) > 0.5 || Median(aris) < 0.7 || coverage < 0.9)
         {
