@@ -399,8 +399,11 @@ public static class EffectEstimator
                 }
             }
 
-            var chosen = SubgroupTreeBuilder.PruneAt(full, grid[best] * full.Sse);
-            return ToPublic(full, chosen, minLeaf, grid[best], tau, gamma, kept, estimate);
+            // And never below the floor: with many rows the held-out loss cannot reject a split that moves the estimated
+            // effects by a hair, yet such a split only clutters the summary.
+            var level = Math.Max(grid[best], t.MinComplexity);
+            var chosen = SubgroupTreeBuilder.PruneAt(full, level * full.Sse);
+            return ToPublic(full, chosen, minLeaf, level, tau, gamma, kept, estimate);
         }
 
         private (SubgroupTree, int[]) ToPublic(SubgroupTreeBuilder.Node root, HashSet<SubgroupTreeBuilder.Node> collapsed, int minLeaf, double alpha,

@@ -60,6 +60,12 @@ public sealed record SubgroupTreeOptions
 
     public double MinLeafShare { get; init; } = 0.05;
 
+    /// <summary>
+    /// Floor of the pruning level (complexity relative to the root's sum of squares, as rpart's <c>cp</c>, whose default this
+    /// is): a split must explain at least this share of the variation of the estimated effects to stay in the summary.
+    /// </summary>
+    public double MinComplexity { get; init; } = 0.01;
+
     /// <summary>Cross-validation folds (within the growing half) that choose the pruning level.</summary>
     public int PruningFolds { get; init; } = 5;
 }
