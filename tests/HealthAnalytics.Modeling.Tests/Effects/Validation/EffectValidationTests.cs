@@ -97,7 +97,7 @@ public sealed class EffectValidationTests
             pehes.Add(dr.Pehe.Value / sd);
             aris.Add(ari);
             md.AppendLine(string.Create(Ci,
-                $"| {seed} | {truth:F4} | {r.Ate.Value:F4} [{r.Ate.Lower:F4}, {r.Ate.Upper:F4}] | {error:+0.0000;-0.0000} | {r.UnadjustedAte.Value:F4} | {dr.Pehe:F4} / {t.Pehe:F4} ({dr.Pehe / sd:F2} / {t.Pehe / sd:F2}) | {ari:F3} | {r.Subgroups.Leaves.Count} | {leafCovered}/{r.Subgroups.Leaves.Count} | {dr.Qini.Coefficient.Value:F4} | {rows - r.KeptRows} | {seconds:F0} |"));
+                $"| {seed} | {truth:F4} | {r.Ate.Value:F4} [{r.Ate.Lower:F4}, {r.Ate.Upper:F4}] | {(error >= 0 ? "+" : "")}{error:F4} | {r.UnadjustedAte.Value:F4} | {dr.Pehe:F4} / {t.Pehe:F4} ({dr.Pehe / sd:F2} / {t.Pehe / sd:F2}) | {ari:F3} | {r.Subgroups.Leaves.Count} | {leafCovered}/{r.Subgroups.Leaves.Count} | {dr.Qini.Coefficient.Value:F4} | {rows - r.KeptRows} | {seconds:F0} |"));
             if (seed == 1)
             {
                 SeedOneDetail(seedOne, r, cohort, oof, kept);
