@@ -264,6 +264,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
         {
             _keys.Dispose();
             _groups.Dispose();
+            _writer?.Dispose();
         }
 
         public async Task<QualityReport> RunAsync(Stream input, Stream output, CancellationToken ct)
@@ -314,7 +315,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                         {
                             ProcessHeader(batch, (char)delimiter);
                             _planArray = [.. _plans];
-                            _writer = new ParquetFileWriter(buffered, [.. _outputs.Select(p => p.Output!)]);
+                            _writer = new ParquetFileWriter(buffered, [.. _outputs.Select(p => p.Output!)], ParquetFileWriter.Codec(options.CuratedCompression));
                             await _writer.StartAsync(ct);
                             committer = CommitAllAsync(cleaned.Reader, free.Writer, cts);
                             header = false;
@@ -353,7 +354,6 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                     }
 
                     await _writer!.FinishAsync(ct);
-                    _writer = null;
                     await buffered.FlushAsync(ct);
                     return Report(UploadOutcome.Curated, null);
                 }

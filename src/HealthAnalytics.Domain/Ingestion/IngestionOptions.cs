@@ -48,6 +48,13 @@ public sealed class IngestionOptions
     public int RowGroupSize { get; set; } = 65_536;
 
     /// <summary>
+    /// Compression of the curated Parquet pages: <c>zstd</c> (default: the smallest files for the time, measured in
+    /// docs/benchmarks.md), <c>snappy</c> or <c>none</c>.
+    /// </summary>
+    [RegularExpression("^(zstd|snappy|none)$")]
+    public string CuratedCompression { get; set; } = "zstd";
+
+    /// <summary>
     /// Primary-key fingerprints held in memory (8 bytes each; 2^21 = 16 MiB) before they are spilled as a sorted
     /// run to a temp file behind a 32 MiB Bloom filter, so memory does not grow with the file. Rounded up to a power of two.
     /// </summary>
