@@ -33,7 +33,10 @@ public sealed class OursIngestEngine(string contractPath) : IIngestEngine
             ingestion.CuratedCompression = codec;
         }
 
-        var cleaner = new CsvUploadCleaner(Options.Create(ingestion), new Pseudonymizer(BenchKey, "bench"), TimeProvider.System);
+        // HA_BENCH_HMAC=platform measures the platform HMACSHA256 in place of the multi-lane one (docs/benchmarks.md).
+        var platformHmac = Environment.GetEnvironmentVariable("HA_BENCH_HMAC") == "platform";
+        using var pseudonymizer = new Pseudonymizer(BenchKey, "bench", platformHmac);
+        var cleaner = new CsvUploadCleaner(Options.Create(ingestion), pseudonymizer, TimeProvider.System);
         var upload = new UploadRequest("bench", "bench", "encounters", "encounters.csv", new string('0', 64), loaded.Contract!);
 
         QualityReport report;
@@ -66,6 +69,7 @@ public sealed class OursIngestEngine(string contractPath) : IIngestEngine
                 ["kAnonymity"] = report.KAnonymity?.ToString(ic) ?? "",
                 ["rowGroupSize"] = ingestion.RowGroupSize.ToString(ic),
                 ["curatedCompression"] = ingestion.CuratedCompression,
+                ["hmac"] = platformHmac ? "platform" : "lanes",
             },
         };
     }
