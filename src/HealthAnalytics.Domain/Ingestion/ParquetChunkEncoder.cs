@@ -112,7 +112,8 @@ internal sealed class ParquetChunkEncoder
         else if (Kind == OutputKind.String)
         {
             // Nearly unique strings (pseudonyms): lengths apart from the bytes, so the codec sees only the hex text.
-            at += EncodeDeltaLength(values, nonNull, _page.AsSpan(at));
+            Ensure(ref _indices, nonNull); // the lengths' scratch: no dictionary indices in this chunk
+            at += EncodeDeltaLength(values, _indices.AsSpan(0, nonNull), _page.AsSpan(at));
             Statistics(values, fromDictionary: false);
         }
         else
@@ -208,10 +209,10 @@ internal sealed class ParquetChunkEncoder
     /// DELTA_LENGTH_BYTE_ARRAY of PLAIN string values (4-byte length, bytes): the lengths as DELTA_BINARY_PACKED
     /// (blocks of 128 deltas in 4 miniblocks of 32), then every value's bytes back to back.
     /// </summary>
-    internal static int EncodeDeltaLength(ReadOnlySpan<byte> plain, int count, Span<byte> destination)
+    internal static int EncodeDeltaLength(ReadOnlySpan<byte> plain, Span<int> lengths, Span<byte> destination)
     {
         const int BlockSize = 128, Miniblocks = 4, MiniblockSize = BlockSize / Miniblocks;
-        var lengths = new int[count];
+        var count = lengths.Length;
         var pos = 0;
         for (var i = 0; i < count; i++)
         {
