@@ -30,7 +30,9 @@ internal sealed class ParquetFileWriter : IDisposable
         _output = output;
         _columns = columns;
         _codec = codec;
-        _encoders = [.. columns.Select(_ => new ParquetChunkEncoder())];
+        // One encoder (and its scratch buffers) per core rather than per column: the columns of a row group are
+        // encoded a few at a time and written as soon as they are, so memory holds ~2 columns' pages, not ~20.
+        _encoders = [.. Enumerable.Range(0, Math.Clamp(Environment.ProcessorCount, 1, 4)).Select(_ => new ParquetChunkEncoder())];
         _zstd = new ZstdCompressors(zstdLevel);
     }
 
@@ -60,14 +62,28 @@ internal sealed class ParquetFileWriter : IDisposable
             return;
         }
 
-        // Encoding and compression are most of a row group's cost: the columns are independent, so both cores take them.
-        Parallel.For(0, _columns.Count, new ParallelOptions { CancellationToken = ct }, c => _encoders[c].Encode(_columns[c], _codec, _zstd));
-
         var chunks = new ChunkMeta[_columns.Count];
         long groupBytes = 0, groupCompressed = 0;
         for (var c = 0; c < _columns.Count; c++)
         {
-            var e = _encoders[c];
+            var slot = c % _encoders.Length;
+            if (slot == 0)
+            {
+                // Encoding and compression are most of a row group's cost: the next few columns are independent, so
+                // the cores take them together (the pseudonym columns, the largest, come first and pair up).
+                var first = c;
+                var count = Math.Min(_encoders.Length, _columns.Count - c);
+                if (count == 1)
+                {
+                    _encoders[0].Encode(_columns[c], _codec, _zstd);
+                }
+                else
+                {
+                    Parallel.For(0, count, new ParallelOptions { CancellationToken = ct }, k => _encoders[k].Encode(_columns[first + k], _codec, _zstd));
+                }
+            }
+
+            var e = _encoders[slot];
             var start = _position;
             long uncompressed = 0;
             long? dictionaryOffset = null;
