@@ -28,7 +28,7 @@ public class ParquetWriterDifferentialTests
                 ("category", OutputKind.String), ("unique_text", OutputKind.String), ("long_text", OutputKind.String),
                 ("small_int", OutputKind.Int32), ("any_int", OutputKind.Int32), ("day", OutputKind.Date),
                 ("measure", OutputKind.Double), ("any_double", OutputKind.Double), ("flag", OutputKind.Boolean),
-                ("at", OutputKind.Timestamp), ("always_null", OutputKind.Int32),
+                ("at", OutputKind.Timestamp), ("always_null", OutputKind.Int32), ("whole", OutputKind.Double),
             };
             Columns.AddRange(names.Select(n => new OutputColumn(n.Name, n.Kind)));
             var random = new Random(seed);
@@ -57,6 +57,9 @@ public class ParquetWriterDifferentialTests
                     values[8].Add(random.Next(6) == 0 ? null : random.Next(3) == 0);
                     values[9].Add(random.Next(5) == 0 ? null : new DateTime(2024, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddSeconds(random.Next(0, 10_000_000)));
                     values[10].Add(null);
+
+                    // Whole and half numbers (70.0, 4.5): doubles that differ only in their top bits.
+                    values[11].Add(random.Next(40) == 0 ? null : random.Next(100, 700) / 2.0);
                 }
 
                 Groups.Add(values);
@@ -159,6 +162,7 @@ public class ParquetWriterDifferentialTests
         Assert.Contains("RLE_DICTIONARY", byColumn["category"], StringComparison.Ordinal);
         Assert.Contains("RLE_DICTIONARY", byColumn["small_int"], StringComparison.Ordinal);
         Assert.Contains("RLE_DICTIONARY", byColumn["measure"], StringComparison.Ordinal);
+        Assert.Contains("RLE_DICTIONARY", byColumn["whole"], StringComparison.Ordinal);
         Assert.Contains("DELTA_LENGTH_BYTE_ARRAY", byColumn["unique_text"], StringComparison.Ordinal);
         Assert.DoesNotContain("DICTIONARY", byColumn["any_int"], StringComparison.Ordinal);
         Assert.DoesNotContain("DICTIONARY", byColumn["any_double"], StringComparison.Ordinal);
