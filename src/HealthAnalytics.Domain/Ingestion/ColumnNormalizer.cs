@@ -136,6 +136,17 @@ public sealed class ColumnNormalizer
     /// <param name="dialect">Date formats and decimal separator.</param>
     /// <param name="delimiter">The file's delimiter (decides whether a decimal comma is allowed when the dialect does not say).</param>
     /// <param name="today">The ingestion day (UTC), for <c>notAfterToday</c>.</param>
+    /// <summary>Same, with the pattern's match timeout chosen (tests: a cell that times out is quarantined, not thrown).</summary>
+    internal ColumnNormalizer(ColumnSpec column, DialectSpec dialect, char delimiter, DateOnly today, TimeSpan patternTimeout)
+        : this(column, dialect, delimiter, today)
+    {
+        if (column.Pattern is not null)
+        {
+            _pattern = new Regex(column.Pattern, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, patternTimeout);
+            _asciiPattern = null;
+        }
+    }
+
     public ColumnNormalizer(ColumnSpec column, DialectSpec dialect, char delimiter, DateOnly today)
     {
         ArgumentNullException.ThrowIfNull(column);

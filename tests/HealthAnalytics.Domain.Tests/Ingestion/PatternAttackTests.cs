@@ -42,6 +42,22 @@ public sealed class PatternAttackTests
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed.TotalSeconds:F1} s");
     }
 
+    [Fact]
+    public void Normalize_CellThatTimesOut_IsInvalidByThePatternRuleInsteadOfThrowing()
+    {
+        // A timeout of one tick makes any long match time out: the cell gets its own rule, the caller carries on.
+        var spec = new ColumnSpec { Name = "code", Type = ColumnType.String, Pattern = "^[a-z]+$" };
+        var normalizer = new ColumnNormalizer(spec, new DialectSpec(), ',', new DateOnly(2025, 1, 1), TimeSpan.FromTicks(1));
+        var cell = new string('a', 1 << 20);
+        var result = normalizer.Normalize(cell, new char[cell.Length]);
+        Assert.Equal(CellStatus.Invalid, result.Status);
+        Assert.Equal("pattern", result.Rule);
+
+        var utf8 = System.Text.Encoding.ASCII.GetBytes(cell);
+        var byteResult = normalizer.Normalize(utf8, new byte[utf8.Length], null, isAscii: true);
+        Assert.Equal(CellStatus.Invalid, byteResult.Status);
+    }
+
     [Theory]
     [InlineData(@"^(a)\1$")]
     [InlineData("^(?=a)a$")]
