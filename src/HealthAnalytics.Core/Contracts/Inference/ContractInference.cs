@@ -49,8 +49,8 @@ public static partial class ContractInference
             throw new ContractInferenceException("sample-too-large", $"the sample is larger than {MaxSampleBytes / 1024} KB: send the first lines of the file");
         }
 
-        var (utf8, encoding, bom) = Decode(sample);
-        var lastLineCut = utf8.Length > 0 && utf8[^1] is not ((byte)'\n' or (byte)'\r');
+        var (utf8, encoding, bom, cutCharacter) = Decode(sample);
+        var lastLineCut = cutCharacter || (utf8.Length > 0 && utf8[^1] is not ((byte)'\n' or (byte)'\r'));
         var delimiter = SniffDelimiter(utf8);
         var (records, cutInQuote) = Parse(utf8, delimiter, lastLineCut);
         if (records.Count == 0)
@@ -143,15 +143,16 @@ public static partial class ContractInference
         var check = ContractLoader.Validate(contract);
         if (check.Count > 0)
         {
-            // A bug here, never the sample's fault: say where, without the sample.
-            throw new InvalidOperationException("The proposed contract is invalid at " + string.Join(", ", check.Select(e => e.Path)));
+            // A bug here, never the sample's fault: say which rule paths, cut before any member named after a value.
+            throw new InvalidOperationException("The proposed contract is invalid at " + string.Join(", ", check.Select(e => e.Path.Split(".categories")[0])));
         }
 
         return new ContractProposal(contract, new SampleProfile(sample.Length, rows.Count, header.Length, encoding, bom, ((char)delimiter).ToString(), ignored, lastDropped || cutInQuote), profiles, notes);
     }
 
-    /// <summary>The sample as UTF-8, and how it was encoded: a BOM decides, else valid UTF-8 is UTF-8, else windows-1252.</summary>
-    private static (byte[] Utf8, string Encoding, bool Bom) Decode(ReadOnlySpan<byte> sample)
+    /// <summary>The sample as UTF-8, and how it was encoded: a BOM decides, else valid UTF-8 is UTF-8, else windows-1252.
+    /// <c>Cut</c>: the sample ends inside a character (its last line is then cut too).</summary>
+    private static (byte[] Utf8, string Encoding, bool Bom, bool Cut) Decode(ReadOnlySpan<byte> sample)
     {
         if (sample.IsEmpty)
         {
@@ -166,7 +167,8 @@ public static partial class ContractInference
         if (sample.StartsWith("\xEF\xBB\xBF"u8))
         {
             var rest = sample[3..];
-            return (rest[..(rest.Length - CsvInput.IncompleteTail(rest))].ToArray(), "utf-8", true);
+            var tail = CsvInput.IncompleteTail(rest);
+            return (rest[..(rest.Length - tail)].ToArray(), "utf-8", true, tail > 0);
         }
 
         if (sample.Length >= 2 && ((sample[0] == 0xFF && sample[1] == 0xFE) || (sample[0] == 0xFE && sample[1] == 0xFF)))
@@ -174,17 +176,27 @@ public static partial class ContractInference
             // A sample cut in the middle of a character loses it; that last line is not profiled anyway.
             var utf16 = new UnicodeEncoding(bigEndian: sample[0] == 0xFE, byteOrderMark: false, throwOnInvalidBytes: false);
             var body = sample[2..];
-            return (Encoding.UTF8.GetBytes(utf16.GetString(body[..(body.Length & ~1)])), "utf-16", true);
+            var text = utf16.GetString(body[..(body.Length & ~1)]);
+            return (Encoding.UTF8.GetBytes(text), "utf-16", true, (body.Length & 1) == 1 || (text.Length > 0 && char.IsHighSurrogate(text[^1])));
         }
 
-        var complete = sample[..(sample.Length - CsvInput.IncompleteTail(sample))];
+        var incomplete = CsvInput.IncompleteTail(sample);
+        var complete = sample[..(sample.Length - incomplete)];
         if (System.Text.Unicode.Utf8.IsValid(complete))
         {
-            return (complete.ToArray(), "utf-8", false);
+            return (complete.ToArray(), "utf-8", false, incomplete > 0);
         }
 
-        var cp1252 = CodePagesEncodingProvider.Instance.GetEncoding(1252)!;
-        return (Encoding.UTF8.GetBytes(cp1252.GetString(sample)), "windows-1252", false);
+        // Decoded as ingestion decodes a declared windows-1252 file, so a proposal never names an encoding that fails there.
+        var cp1252 = CodePagesEncodingProvider.Instance.GetEncoding(1252, EncoderFallback.ExceptionFallback, DecoderFallback.ExceptionFallback)!;
+        try
+        {
+            return (Encoding.UTF8.GetBytes(cp1252.GetString(sample)), "windows-1252", false, false);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new ContractInferenceException("encoding", "the sample is neither UTF-8 nor windows-1252");
+        }
     }
 
     /// <summary>The most frequent of <c>,</c> <c>;</c> tab <c>|</c> outside quotes on the header line (ties prefer the earlier).</summary>
@@ -528,7 +540,7 @@ public static partial class ContractInference
             .GroupBy(kv => CategoryFolding.Fold(kv.Key), StringComparer.Ordinal)
             .Select(g => g.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).First().Key)
             .ToList();
-        if (levels.Count <= MaxCategoryLevels && levels.Count * 3 <= Math.Max(o.Values.Count, 6) && values.All(v => v.Length <= 64))
+        if (levels.Count <= MaxCategoryLevels && levels.Count * 3 <= Math.Max(o.Values.Count, 6) && values.All(v => v.Length <= 64 && CategoryFolding.Fold(v).Length > 0))
         {
             var ordered = o.Values.Select(v => CategoryFolding.Fold(v)).Distinct(StringComparer.Ordinal)
                 .Select(f => levels.First(l => CategoryFolding.Fold(l) == f)).ToList();
@@ -541,7 +553,7 @@ public static partial class ContractInference
     private static bool AllValid(List<string> values, ColumnType type, string? decimalSeparator, string? dateFormat = null)
     {
         var dialect = new DialectSpec { DecimalSeparator = decimalSeparator, DateFormats = [dateFormat ?? "yyyy-MM-dd"], MissingValues = [] };
-        var normalizer = new ColumnNormalizer(new ColumnSpec { Name = "probe", Type = type }, dialect, decimalSeparator == "," ? ';' : ',', ProbeDay);
+        var normalizer = new ColumnNormalizer(new ColumnSpec { Name = "probe", Type = type }, dialect, decimalSeparator == "." ? ',' : ';', ProbeDay);
         return values.All(v => normalizer.Normalize(v).Status == CellStatus.Value);
     }
 
