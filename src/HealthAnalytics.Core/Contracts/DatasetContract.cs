@@ -50,7 +50,7 @@ public sealed record DialectSpec
 
     /// <summary>
     /// Cells that mean "missing" in every column (the trimmed cell equals one exactly, e.g. <c>NA</c>, <c>?</c>); null =
-    /// <see cref="MissingValueRules.DefaultTokens"/> on every column except strings (docs/contracts.md, "Missing values").
+    /// <see cref="MissingValueRules.DefaultTokens"/> on every column except strings that are not identifiers (docs/contracts.md, "Missing values").
     /// </summary>
     public IReadOnlyList<string>? MissingValues { get; init; }
 }

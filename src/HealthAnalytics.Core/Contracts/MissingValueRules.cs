@@ -21,21 +21,24 @@ public static class MissingValueRules
     /// The tokens in force when a contract says nothing (<c>dialect.missingValues</c> absent): R's <c>NA</c>, ARFF's and
     /// UCI's <c>?</c>, SAS's and Stata's <c>.</c>, SQL's <c>NULL</c>, spreadsheets' <c>#N/A</c> and the common spellings of
     /// "not available". None of them is a number, a date, a boolean word or (unless a contract lists it) a category, so
-    /// reading them as missing in those columns cannot hide a real value; string columns are left alone by default,
-    /// because there any text may be a value (<c>NA</c> is also sodium, Namibia or someone's initials).
+    /// reading them as missing in those columns cannot hide a real value. String columns are left alone by default,
+    /// because there any text may be a value (<c>NA</c> is also sodium, Namibia or someone's initials) — except
+    /// identifiers: an <c>NA</c> read as an identifier would give every such row the same pseudonym, linking records of
+    /// different people, which is worse than losing an identifier spelled <c>NA</c>.
     /// </summary>
     public static IReadOnlyList<string> DefaultTokens { get; } = ["NA", "N/A", "n/a", "?", ".", "NULL", "null", "#N/A"];
 
     /// <summary>
     /// The tokens that mean missing in <paramref name="column"/>: its own list, else the dialect's, else
-    /// <see cref="DefaultTokens"/> unless it is a string column; never an empty token (an empty cell is missing anyway),
+    /// <see cref="DefaultTokens"/> unless it is a string column that is not an identifier; never an empty token (an empty cell is missing anyway),
     /// and, in a category column, never one that is also a category or an alias (the column's own values win).
     /// </summary>
     public static IReadOnlyList<string> TokensFor(ColumnSpec column, DialectSpec dialect)
     {
         ArgumentNullException.ThrowIfNull(column);
         ArgumentNullException.ThrowIfNull(dialect);
-        var tokens = column.MissingValues ?? dialect.MissingValues ?? (column.Type == ColumnType.String ? [] : DefaultTokens);
+        var tokens = column.MissingValues ?? dialect.MissingValues
+            ?? (column.Type == ColumnType.String && column.Privacy != PrivacyRole.Identifier ? [] : DefaultTokens);
         if (tokens.Count == 0)
         {
             return [];

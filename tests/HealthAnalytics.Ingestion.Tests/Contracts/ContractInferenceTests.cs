@@ -54,11 +54,14 @@ public sealed class ContractInferenceTests
         return loaded.Contract!;
     }
 
-    /// <summary>Cells of the file equal to one of <paramref name="tokens"/>, counted with the test kit's own CSV splitter.</summary>
-    private static long TokenCells(byte[] bytes, IEnumerable<string> tokens)
+    /// <summary>Cells of the file equal to one of <paramref name="tokens"/> (in the columns whose header <paramref name="where"/>
+    /// accepts), counted with the test kit's own CSV splitter.</summary>
+    private static long TokenCells(byte[] bytes, IEnumerable<string> tokens, Func<string, bool>? where = null)
     {
         var set = tokens.ToHashSet(StringComparer.Ordinal);
-        return SyntheticTestKit.Parse(Encoding.UTF8.GetString(bytes), ',').Skip(1).Sum(r => r.Fields.Count(f => set.Contains(f.Trim())));
+        var records = SyntheticTestKit.Parse(Encoding.UTF8.GetString(bytes), ',');
+        var counted = records[0].Fields.Select(h => where?.Invoke(h) ?? true).ToArray();
+        return records.Skip(1).Sum(r => r.Fields.Where((f, i) => counted[i] && set.Contains(f.Trim())).Count());
     }
 
     private static long Count(IDictionary<string, long> byRule, string rule) => byRule.TryGetValue(rule, out var n) ? n : 0;
@@ -80,6 +83,13 @@ public sealed class ContractInferenceTests
         var tokens = info["missingTokens"]!.AsArray().Select(t => t!.GetValue<string>()).ToList();
         Assert.Equal(TokenCells(bytes, tokens), Count(r.Report.MissingByRule, Rules.MissingToken));
         Assert.Empty(r.Report.ViolationsByRule);
+
+        // A contract that says nothing about missing values reads them the same way (the defaults cover NA and ?) in
+        // every column but strings that are not identifiers, none of which holds a token in the corpus.
+        var silent = await CleanerHarness.CleanAsync(bytes, table + ".csv", contract with { Dialect = contract.Dialect with { MissingValues = null } });
+        Assert.Equal(0, silent.Report.Rows.Quarantined);
+        var typed = contract.Columns.Where(c => c.Type != ColumnType.String || c.Privacy == PrivacyRole.Identifier).Select(c => HeaderNormalizer.Normalize(c.Name)).ToHashSet(StringComparer.Ordinal);
+        Assert.Equal(TokenCells(bytes, tokens, header => typed.Contains(HeaderNormalizer.Normalize(header))), Count(silent.Report.MissingByRule, Rules.MissingToken));
     }
 
     /// <summary>

@@ -105,7 +105,7 @@ public sealed class MissingValueContractTests
     }
 
     [Fact]
-    public void TokensFor_ContractThatSaysNothing_DefaultsOnTypedColumnsButNotOnStrings()
+    public void TokensFor_ContractThatSaysNothing_DefaultsOnTypedColumnsAndIdentifiers_ButNotOnOtherStrings()
     {
         var dialect = new DialectSpec();
         var number = new ColumnSpec { Name = "x", Type = ColumnType.Number };
@@ -114,6 +114,9 @@ public sealed class MissingValueContractTests
         Assert.Contains("NA", MissingValueRules.TokensFor(number, dialect));
         Assert.Contains("?", MissingValueRules.TokensFor(number, dialect));
         Assert.Empty(MissingValueRules.TokensFor(text, dialect));
+
+        // An identifier is a string too, but an NA there would link every such row under one pseudonym.
+        Assert.Equal(MissingValueRules.DefaultTokens, MissingValueRules.TokensFor(text with { Privacy = PrivacyRole.Identifier }, dialect));
     }
 
     [Fact]
