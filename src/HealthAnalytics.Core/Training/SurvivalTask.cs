@@ -1,4 +1,3 @@
-using System.Text.Json;
 using HealthAnalytics.Contracts;
 using HealthAnalytics.Curated;
 using HealthAnalytics.Serving;
@@ -121,28 +120,17 @@ internal sealed class SurvivalTask : IModelTask
             error("$.survival.event.values", "give the values that mean the event happened");
         }
 
-        for (var i = 0; i < values.Count; i++)
+        // The values are checked as binary labels' positive values are (the contract's normalization must accept each:
+        // a category or one of its aliases, a number in range, a boolean word); only those findings apply here.
+        if (values.Count > 0)
         {
-            var v = values[i];
-            var ok = column.Type switch
+            Outcomes.Validate(spec, SurvivalOutcome.EventLabel(s.Event), schema, binary: true, (path, message) =>
             {
-                ColumnType.Integer => v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out _),
-                ColumnType.Number => v.ValueKind == JsonValueKind.Number && double.IsFinite(v.GetDouble()),
-                ColumnType.Boolean => v.ValueKind is JsonValueKind.True or JsonValueKind.False,
-                ColumnType.Category => v.ValueKind == JsonValueKind.String && column.Categories.Contains(v.GetString()!, StringComparer.Ordinal),
-                _ => v.ValueKind == JsonValueKind.String,
-            };
-            if (!ok)
-            {
-                error($"$.survival.event.values[{i}]", column.Type switch
+                if (path.StartsWith("$.label.positive[", StringComparison.Ordinal))
                 {
-                    ColumnType.Integer => "must be a whole number (the event column is an integer column)",
-                    ColumnType.Number => "must be a number (the event column is a number column)",
-                    ColumnType.Boolean => "must be true or false (the event column is a boolean column)",
-                    ColumnType.Category => "must be one of the event column's categories (canonical name)",
-                    _ => "must be a string (the event column is a string column)",
-                });
-            }
+                    error("$.survival.event.values" + path["$.label.positive".Length..], message);
+                }
+            });
         }
     }
 

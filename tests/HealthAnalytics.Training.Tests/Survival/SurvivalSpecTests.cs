@@ -55,7 +55,8 @@ public sealed class SurvivalSpecTests
         { """{"survival":{"time":"time_days","event":{"column":"status","values":["zz-planted-zz"]},"horizons":[365]}}""", "$.survival.event.values[0]" },
         { """{"survival":{"time":"time_days","event":{"column":"status","values":[2.5]},"horizons":[365]}}""", "$.survival.event.values[0]" },
         { """{"survival":{"time":"time_days","event":{"column":"stage","values":["zz-planted-zz"]},"horizons":[365]}}""", "$.survival.event.values[0]" },
-        { """{"survival":{"time":"time_days","event":{"column":"smoker","values":[1]},"horizons":[365]}}""", "$.survival.event.values[0]" },
+        { """{"survival":{"time":"time_days","event":{"column":"smoker","values":["zz-planted-zz"]},"horizons":[365]}}""", "$.survival.event.values[0]" },
+        { """{"survival":{"time":"time_days","event":{"column":"status","values":[2, 7]},"horizons":[365]}}""", "$.survival.event.values[1]" },
         { """{"survival":{"time":"time_days","event":{"column":"status"},"horizons":[365]}}""", "$.survival.event.values" },
         { """{"survival":{"time":"time_days","event":{"column":"patient_id","values":["x"]},"horizons":[365]}}""", "$.survival.event.column" },
         { """{"survival":{"time":"time_days","event":{"column":"status","values":[2]},"horizons":[730,365]}}""", "$.survival.horizons[1]" },
@@ -90,10 +91,11 @@ public sealed class SurvivalSpecTests
     [Fact]
     public void EventValues_FollowTheEventColumnsType()
     {
-        // A category column takes its canonical categories, a boolean column defaults to true.
+        // A category column takes its categories or their aliases (the contract's normalization), a boolean column
+        // defaults to true.
         var category = ModelSpecReader.Load(SurvivalCohortTable.EditedSpec(s =>
         {
-            s["survival"]!["event"] = new JsonObject { ["column"] = "stage", ["values"] = new JsonArray("III", "IV") };
+            s["survival"]!["event"] = new JsonObject { ["column"] = "stage", ["values"] = new JsonArray("III", "4") };
             s["features"] = new JsonArray(new JsonObject { ["name"] = "age" });
         }), _ => SurvivalCohortTable.Schema);
         Assert.True(category.IsValid, string.Join("; ", category.Errors.Select(e => $"{e.Path}: {e.Message}")));

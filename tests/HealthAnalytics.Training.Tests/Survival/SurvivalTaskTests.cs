@@ -42,8 +42,10 @@ public sealed class SurvivalTaskTests
         var outcome = Assert.Single(trained.CardSections.OfType<SurvivalOutcomeSection>());
         Assert.Equal((12, 1, 1, used, events), (outcome.MissingTime, outcome.MissingEvent, outcome.NonPositiveTime, outcome.RowsUsed, outcome.Events));
 
-        var evaluation = Assert.Single(trained.CardSections.OfType<SurvivalEvaluationSection>());
-        Assert.Equal("holdout", evaluation.Method);
+        Assert.Equal(14, trained.RowsWithoutOutcome);
+        var evaluation = trained.Evaluation!;
+        Assert.Equal("holdout", evaluation.Kind);
+        Assert.Equal((trained.Metrics["cIndexLower95"], trained.Metrics["cIndexUpper95"]), (evaluation.Metrics["cIndex"].Low!.Value, evaluation.Metrics["cIndex"].High!.Value));
         foreach (var key in new[] { "cIndex", "unoC", "ibs", "brier@365", "brier@730", "brier@1825", "calibrationMae@365", "calibrationMae@1825", "cIndexLower95", "cIndexUpper95" })
         {
             Assert.True(trained.Metrics.TryGetValue(key, out var value) && double.IsFinite(value), key);
@@ -68,11 +70,11 @@ public sealed class SurvivalTaskTests
         var trained = Task.Train(data.Request());
         Assert.Equal(700, trained.TrainRows);
         Assert.Equal(0, trained.Holdout.RowCount);
-        var evaluation = Assert.Single(trained.CardSections.OfType<SurvivalEvaluationSection>());
-        Assert.Equal(("cross-validation", 5, 3), (evaluation.Method, evaluation.Folds!.Value, evaluation.Repeats!.Value));
-        var cIndex = Assert.Single(evaluation.Metrics, m => m.Metric == "cIndex");
-        Assert.True(cIndex.Lower95 < cIndex.Value && cIndex.Value < cIndex.Upper95);
-        Assert.Equal(cIndex.Value, trained.Metrics["cIndex"]);
+        var evaluation = trained.Evaluation!;
+        Assert.Equal(("cross-validation", 5, 3), (evaluation.Kind, evaluation.Folds!.Value, evaluation.Repeats!.Value));
+        var cIndex = evaluation.Metrics["cIndex"];
+        Assert.True(cIndex.Low < cIndex.Mean && cIndex.Mean < cIndex.High);
+        Assert.Equal(cIndex.Mean, trained.Metrics["cIndex"]);
 
         // The served model is a fit on all 700 rows: the same as fitting the spec on them directly.
         var outcome = SurvivalOutcome.Read(SurvivalCohortTable.Spec.Survival!, SurvivalCohortTable.Schema, data.Table);
@@ -82,16 +84,17 @@ public sealed class SurvivalTaskTests
         Assert.Equal(700, served.Rows);
 
         // Each fold's metrics come from a model that did not see the fold: the mean over the 15 folds is the headline.
-        var run = SurvivalEvaluation.CrossValidationOf(trained)!;
+        var run = trained.CrossValidation!;
         Assert.Equal(15, run.FoldMetrics.Count);
         Assert.Equal(run.FoldMetrics.Average(m => m["cIndex"]), trained.Metrics["cIndex"], 12);
+        var events = run.Table.Numeric["status"].Select(s => s == 2).ToArray();
         foreach (var assignment in run.Assignments)
         {
             for (var f = 0; f < 5; f++)
             {
                 var (train, test) = SurvivalEvaluation.FoldRows(assignment, f);
                 Assert.Empty(train.Intersect(test));
-                Assert.InRange(test.Count(i => run.Events[i]), (run.Events.Count(e => e) / 5) - 1, (run.Events.Count(e => e) / 5) + 1);
+                Assert.InRange(test.Count(i => events[i]), (events.Count(e => e) / 5) - 1, (events.Count(e => e) / 5) + 1);
             }
         }
     }
@@ -100,19 +103,20 @@ public sealed class SurvivalTaskTests
     public void Champion_IsScoredOnTheCandidatesFolds_OrItsHoldout()
     {
         var small = SurvivalCohortTable.Generate(600, seed: 8);
-        var first = Task.Train(small.Request(version: "v1"));
+        // The champion's spec differs only in its description (another hash), so it is re-run on the candidate's folds:
+        // same configuration, same rows, same folds → exactly the candidate's per-fold values (training is deterministic).
+        var championSpec = ModelSpecReader.Parse(SurvivalCohortTable.EditedSpec(s => s["description"] = "the champion"));
+        Assert.NotEqual(SurvivalCohortTable.Spec.Hash, championSpec.Hash);
+        var first = Task.Train(small.Request(championSpec, version: "v1"));
         var second = Task.Train(small.Request(version: "v2"));
         var request = small.Request(version: "v2");
-
-        // Same spec, same rows: re-running the champion's configuration on the candidate's folds gives the candidate's own
-        // per-fold values (training is deterministic), so the paired difference is exactly zero.
         var score = Task.ScoreChampion(first.Bundle, request, second)!;
-        var run = SurvivalEvaluation.CrossValidationOf(second)!;
+        var run = second.CrossValidation!;
         Assert.Equal(run.FoldMetrics.Select(m => m["cIndex"]), score.FoldScores!);
         Assert.Equal(second.Metrics["cIndex"], score.Score, 12);
 
         // Another configuration (fewer features) is re-run on the same folds and scores differently.
-        var weaker = Task.Train(small.Request(SurvivalCohortTable.Spec with { Features = [new FeatureSpec("age")] }, "v0"));
+        var weaker = Task.Train(small.Request(ModelSpecReader.Parse(SurvivalCohortTable.EditedSpec(s => s["features"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject { ["name"] = "age" }))), "v0"));
         var weakerScore = Task.ScoreChampion(weaker.Bundle, request, second)!;
         Assert.Equal(15, weakerScore.FoldScores!.Count);
         Assert.True(weakerScore.Score < score.Score, "an age-only Cox model should rank worse than the full one");
@@ -250,7 +254,7 @@ public sealed class SurvivalTaskTests
         };
         var card = ModelCard.From(SurvivalCohortTable.Spec, trained, version);
         using var json = JsonDocument.Parse(card.ToJson());
-        Assert.Equal(["survival-outcome", "survival-evaluation", "survival-calibration", "kaplan-meier"],
+        Assert.Equal(["survival-outcome", "survival-calibration", "kaplan-meier"],
             json.RootElement.GetProperty("sections").EnumerateArray().Select(s => s.GetProperty("kind").GetString()));
         var html = card.ToHtml();
         Assert.Contains("Log-rank test", html, StringComparison.Ordinal);

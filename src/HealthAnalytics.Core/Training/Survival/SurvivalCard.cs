@@ -45,51 +45,6 @@ public sealed record SurvivalOutcomeSection(
     }
 }
 
-/// <summary>One metric as evaluated: the value with its 95% interval when there is one.</summary>
-/// <param name="StandardError">Holdout: the metric's own standard error (Harrell's and Uno's C: infinitesimal jackknife).</param>
-/// <param name="Sd">Cross-validation: SD over the folds.</param>
-public sealed record SurvivalMetricEstimate(string Metric, double Value, double? StandardError, double? Sd, double? Lower95, double? Upper95);
-
-/// <summary>How the metrics were estimated and their values with intervals (docs/survival.md, "Evaluation").</summary>
-/// <param name="Method"><c>holdout</c>, <c>time-split</c> or <c>cross-validation</c>.</param>
-/// <param name="Rows">Rows evaluated: the holdout, or every row with an outcome (cross-validation).</param>
-/// <param name="Events">Events among them.</param>
-/// <param name="FewestEventsPerFold">The fewest events in one evaluation fold (or the holdout).</param>
-public sealed record SurvivalEvaluationSection(
-    string Method,
-    string Reason,
-    int Rows,
-    int Events,
-    int? Folds,
-    int? Repeats,
-    int FewestEventsPerFold,
-    double EventsPerParameter,
-    IReadOnlyList<SurvivalMetricEstimate> Metrics,
-    IReadOnlyList<string> Warnings) : CardSection
-{
-    public override string Kind => "survival-evaluation";
-
-    public override string Title => "Evaluation";
-
-    public override void WriteHtml(StringBuilder html)
-    {
-        ArgumentNullException.ThrowIfNull(html);
-        var how = Folds is { } k ? $"{Method}: {k} folds × {Repeats} repeats" : Method;
-        html.Append(CultureInfo.InvariantCulture, $"<p>{E(how)} ({E(Reason)}); {Rows} rows, {Events} events, fewest events in one evaluation fold {FewestEventsPerFold}, {N(EventsPerParameter)} events per model parameter.</p>");
-        foreach (var w in Warnings)
-        {
-            html.Append(CultureInfo.InvariantCulture, $"<p><strong>Note:</strong> {E(w)}</p>");
-        }
-
-        Table(html, ["metric", "value", "standard error", "SD over folds", "95% interval"],
-            Metrics.Select(m => (IEnumerable<string>)
-            [
-                E(m.Metric), N(m.Value), m.StandardError is { } se ? N(se) : "", m.Sd is { } sd ? N(sd) : "",
-                m.Lower95 is { } lo && m.Upper95 is { } hi ? E($"{N(lo)} – {N(hi)}") : "",
-            ]));
-    }
-}
-
 /// <summary>Calibration at each horizon: predicted S(t) against the Kaplan–Meier S(t) of the same rows, by risk group.</summary>
 /// <param name="Predictions">Which predictions: the holdout's, or the out-of-fold predictions of the first cross-validation repeat.</param>
 public sealed record SurvivalCalibrationSection(string Predictions, IReadOnlyList<CalibrationAtHorizon> Horizons) : CardSection

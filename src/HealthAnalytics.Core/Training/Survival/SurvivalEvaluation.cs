@@ -1,37 +1,26 @@
 using System.Diagnostics;
 using System.Globalization;
 using HealthAnalytics.Curated;
-using MathNet.Numerics.Distributions;
 
 namespace HealthAnalytics.Training.Survival;
 
 /// <summary>
 /// Trains and evaluates a survival spec (docs/survival.md, "Evaluation"): rows with an outcome only, censored ones
 /// included; a seeded holdout stratified on the event indicator on large data, repeated stratified k-fold
-/// cross-validation on small data (the served model then refit on every row); held-out metrics, calibration, per-group
-/// metrics and Kaplan–Meier curves for the card. No metric is computed on a row the scoring model saw.
+/// cross-validation on small data (the served model then refit on every row) with the folds, interval and thresholds of
+/// the other supervised tasks (<see cref="SupervisedEvaluation"/>); held-out metrics, calibration, per-group metrics and
+/// Kaplan–Meier curves for the card. No metric is computed on a row the scoring model saw.
 /// </summary>
 internal static class SurvivalEvaluation
 {
-    /// <summary>Below this many rows with an outcome a <c>holdout</c> spec is cross-validated.</summary>
-    public const int SmallDataRows = 5000;
-
-    /// <summary>Below this many events a <c>holdout</c> spec is cross-validated: a 20% holdout would hold fewer than
-    /// <see cref="FewEventsPerFold"/> events, and the C-index's standard error grows as 1/√events.</summary>
-    public const int SmallDataEvents = 250;
-
-    /// <summary>An evaluation fold (or holdout) with fewer events than this is flagged on the card.</summary>
-    public const int FewEventsPerFold = 50;
-
-    /// <summary>Fewer events per model parameter (feature slot) than this is flagged on the card.</summary>
-    public const double FewEventsPerParameter = 10;
-
     /// <summary>No group metric, Kaplan–Meier curve or calibration group is computed over fewer rows (card rule).</summary>
     public const int MinGroupRows = 30;
 
-    /// <summary>Metrics averaged over folds and compared with a champion: the promotion metrics and the per-horizon Brier scores.</summary>
-    private static readonly string[] FoldMetricPrefixes = ["cIndex", "unoC", "ibs", "brier@"];
-
+    /// <summary>
+    /// Small data and few events are decided as for the other supervised tasks (fewer than
+    /// <see cref="SupervisedEvaluation.SmallDataRows"/> rows with an outcome or <see cref="SupervisedEvaluation.SmallDataEvents"/>
+    /// events → cross-validation; docs/models.md, "Evaluation"), with events in the place of the minority class.
+    /// </summary>
     public static TrainedModel Run(TrainingRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -47,74 +36,75 @@ internal static class SurvivalEvaluation
         var table = request.Table.Select(outcome.Rows);
         var times = outcome.Times;
         var events = outcome.Events;
+        int[] strata = [.. events.Select(e => e ? 1 : 0)];
         var horizons = survival.Horizons;
         var v = spec.Validation;
         var crossValidate = v.Kind == "cross-validation"
-            || (v.Kind == "holdout" && (table.RowCount < SmallDataRows || outcome.EventCount < SmallDataEvents));
+            || (v.Kind == "holdout" && (table.RowCount < SupervisedEvaluation.SmallDataRows || outcome.EventCount < SupervisedEvaluation.SmallDataEvents));
         var reason = v.Kind switch
         {
             "cross-validation" => "the spec asks for cross-validation",
             "time-split" => "the spec asks for a time split",
             _ when crossValidate => string.Format(CultureInfo.InvariantCulture,
-                "small data: fewer than {0} rows with an outcome or fewer than {1} events, so a holdout would be too small to trust", SmallDataRows, SmallDataEvents),
+                "small data: fewer than {0} rows with an outcome or fewer than {1} events, so a holdout would be too small to trust",
+                SupervisedEvaluation.SmallDataRows, SupervisedEvaluation.SmallDataEvents),
             _ => "large data: a seeded holdout stratified on the event",
         };
 
         var descriptive = Descriptive(table, times, events, request.SubgroupModel);
         if (!crossValidate)
         {
-            var (trainRows, holdoutRows) = Split(table, events, v);
+            var (trainRows, holdoutRows) = Splitter.SplitByStrata(table, v, strata);
             var train = table.Select(trainRows);
             var holdout = table.Select(holdoutRows);
-            var (tTrain, eTrain) = (Pick(times, trainRows), Pick(events, trainRows));
             var (tHoldout, eHoldout) = (Pick(times, holdoutRows), Pick(events, holdoutRows));
-            var fit = SurvivalLearner.Fit(spec, request.Schema, train, tTrain, eTrain);
+            var fit = SurvivalLearner.Fit(spec, request.Schema, train, Pick(times, trainRows), Pick(events, trainRows));
             var predictions = fit.Predict(holdout, horizons);
             var metrics = SurvivalMetrics.Compute(tHoldout, eHoldout, predictions, calibrationGroups: CalibrationGroups(holdout.RowCount));
             var headline = Headline(metrics);
+            headline["cIndexStdErr"] = metrics.Harrell.StandardError;
             headline["cIndexLower95"] = metrics.Harrell.Lower95;
             headline["cIndexUpper95"] = metrics.Harrell.Upper95;
-            var groups = GroupMetricsFor(holdout, tHoldout, eHoldout, predictions, request.SubgroupModel);
+            var groups = SupervisedEvaluation.GroupMetricsFor(holdout, request.SubgroupModel, rows => GroupMetrics(rows, tHoldout, eHoldout, predictions));
+
+            // The C-indices carry their own (infinitesimal-jackknife) interval; the other holdout metrics have none.
+            var estimates = Headline(metrics).ToDictionary(m => m.Key, m => new MetricEstimate(m.Value), StringComparer.Ordinal);
+            estimates["cIndex"] = new MetricEstimate(metrics.HarrellC, null, metrics.Harrell.Lower95, metrics.Harrell.Upper95);
+            estimates["unoC"] = new MetricEstimate(metrics.UnoC, null, metrics.Uno.Lower95, metrics.Uno.Upper95);
             var holdoutEvents = eHoldout.Count(e => e);
-            var estimates = new List<SurvivalMetricEstimate>
-            {
-                new("cIndex", metrics.HarrellC, metrics.Harrell.StandardError, null, metrics.Harrell.Lower95, metrics.Harrell.Upper95),
-                new("unoC", metrics.UnoC, metrics.Uno.StandardError, null, metrics.Uno.Lower95, metrics.Uno.Upper95),
-            };
-            estimates.AddRange(headline.Where(m => m.Key == "ibs" || m.Key.StartsWith("brier@", StringComparison.Ordinal) || m.Key.StartsWith("calibrationMae@", StringComparison.Ordinal))
-                .Select(m => new SurvivalMetricEstimate(m.Key, m.Value, null, null, null, null)));
-            var evaluation = new SurvivalEvaluationSection(
-                v.Kind == "time-split" ? "time-split" : "holdout", reason, holdout.RowCount, holdoutEvents, null, null, holdoutEvents,
-                EventsPerParameter(eTrain, fit), estimates, Warnings(holdoutEvents, EventsPerParameter(eTrain, fit)));
             return new TrainedModel
             {
                 Bundle = fit.ToBundle(spec, request.Version, request.CodeVersion, request.Now),
                 Metrics = headline,
                 GroupMetrics = groups,
-                Gaps = BinaryTrainer.Gaps(groups),
+                Gaps = SupervisedEvaluation.Gaps(groups),
                 Holdout = holdout,
                 TrainRows = train.RowCount,
                 TrainSeconds = clock.Elapsed.TotalSeconds,
-                CardSections = [OutcomeSection(spec, request, outcome), evaluation,
+                RowsWithoutOutcome = outcome.Dropped,
+                Evaluation = Summary(v.Kind == "time-split" ? "time-split" : "holdout", holdout.RowCount, null, null, holdoutEvents, holdoutEvents,
+                    EventsPerParameter(Pick(events, trainRows), fit), estimates, reason, []),
+                CardSections = [OutcomeSection(spec, request, outcome),
                     new SurvivalCalibrationSection("Holdout predictions", metrics.Calibration),
-                    KaplanMeier([.. descriptive, RiskGroups(tHoldout, eHoldout, predictions.Risk)], horizons, "Descriptive curves: every row with an outcome; risk groups: holdout rows by the model's predicted risk (tertiles)")],
+                    KaplanMeier([.. descriptive, RiskGroups(tHoldout, eHoldout, predictions.Risk)], horizons,
+                        "Descriptive curves: every row with an outcome; risk groups: holdout rows by the model's predicted risk (tertiles)")],
             };
         }
 
-        var assignments = FoldAssignments(events, v.Folds(), v.Repeats(), v.Seed);
+        var assignments = SupervisedEvaluation.FoldAssignments(strata, v.Folds, v.Repeats, v.Seed);
         var foldMetrics = new List<IReadOnlyDictionary<string, double>>();
         var oofRisk = new double[table.RowCount];
         var oofSurvival = horizons.Select(_ => new double[table.RowCount]).ToArray();
-        var fewest = int.MaxValue;
+        var fewest = long.MaxValue;
         for (var r = 0; r < assignments.Length; r++)
         {
-            for (var f = 0; f < v.Folds(); f++)
+            for (var f = 0; f < v.Folds; f++)
             {
                 var (trainRows, testRows) = FoldRows(assignments[r], f);
                 var fit = SurvivalLearner.Fit(spec, request.Schema, table.Select(trainRows), Pick(times, trainRows), Pick(events, trainRows));
                 var predictions = fit.Predict(table.Select(testRows), horizons);
                 var (tTest, eTest) = (Pick(times, testRows), Pick(events, testRows));
-                foldMetrics.Add(Headline(SurvivalMetrics.Compute(tTest, eTest, predictions, calibrationGroups: CalibrationGroups(testRows.Length))));
+                foldMetrics.Add(FoldMetrics(SurvivalMetrics.Compute(tTest, eTest, predictions, calibrationGroups: 1)));
                 fewest = Math.Min(fewest, eTest.Count(e => e));
                 if (r == 0)
                 {
@@ -133,70 +123,64 @@ internal static class SurvivalEvaluation
         // Pooled out-of-fold predictions of the first repeat: each row scored once, by a model that did not see it.
         var oof = new SurvivalPredictions(oofRisk, [.. horizons], oofSurvival);
         var pooled = SurvivalMetrics.Compute(times, events, oof, calibrationGroups: CalibrationGroups(table.RowCount));
-        var means = new Dictionary<string, double>(StringComparer.Ordinal);
-        var cvEstimates = new List<SurvivalMetricEstimate>();
-        foreach (var key in foldMetrics[0].Keys.Where(k => FoldMetricPrefixes.Any(p => k == p || (p.EndsWith('@') && k.StartsWith(p, StringComparison.Ordinal)))))
+        var means = new SortedDictionary<string, double>(StringComparer.Ordinal);
+        var cvEstimates = new SortedDictionary<string, MetricEstimate>(StringComparer.Ordinal);
+        foreach (var key in foldMetrics[0].Keys)
         {
-            var estimate = Estimate(key, [.. foldMetrics.Select(m => m.TryGetValue(key, out var x) ? x : double.NaN)], v.Folds());
-            means[key] = estimate.Value;
-            cvEstimates.Add(estimate);
+            var estimate = SupervisedEvaluation.Estimate([.. foldMetrics.Select(m => m.TryGetValue(key, out var x) ? x : double.NaN)], v.Folds);
+            means[key] = estimate.Mean;
+            cvEstimates[key] = estimate;
         }
 
-        if (cvEstimates.FirstOrDefault(e => e.Metric == "cIndex") is { Lower95: { } lo, Upper95: { } hi })
+        if (cvEstimates["cIndex"] is { Low: { } lo, High: { } hi })
         {
             means["cIndexLower95"] = lo;
             means["cIndexUpper95"] = hi;
         }
 
+        // Calibration needs groups of at least 30 rows, which a fold rarely has several of: it is read from the pooled
+        // out-of-fold predictions.
         foreach (var c in pooled.Calibration)
         {
             var key = FormattableString.Invariant($"calibrationMae@{c.Horizon:0.###}");
             means[key] = c.MeanAbsoluteError;
-            cvEstimates.Add(new SurvivalMetricEstimate(key + " (pooled out-of-fold)", c.MeanAbsoluteError, null, null, null, null));
+            cvEstimates[key] = new MetricEstimate(c.MeanAbsoluteError);
         }
 
-        var cvGroups = GroupMetricsFor(table, times, events, oof, request.SubgroupModel);
+        var cvGroups = SupervisedEvaluation.GroupMetricsFor(table, request.SubgroupModel, rows => GroupMetrics(rows, times, events, oof));
 
         // The served model: refit on every row with an outcome, same seed, rows in table order (deterministic).
         var final = SurvivalLearner.Fit(spec, request.Schema, table, times, events);
-        var epp = EventsPerParameter(events, final);
-        var notes = Warnings(fewest, epp);
-        var undefined = cvEstimates.Where(e => foldMetrics.Any(m => m.TryGetValue(e.Metric, out var x) && !double.IsFinite(x))).Select(e => e.Metric).ToList();
-        if (undefined.Count > 0)
-        {
-            notes.Add($"{string.Join(", ", undefined)} undefined on some folds (no row followed to a horizon); the mean is over the others.");
-        }
-
-        var trained = new TrainedModel
+        var undefined = foldMetrics[0].Keys.Where(k => foldMetrics.Any(m => !double.IsFinite(m[k]))).ToList();
+        List<string> notes = undefined.Count == 0 ? [] :
+            [$"{string.Join(", ", undefined)} undefined on some folds (no row of the fold followed to a horizon); the mean is over the others."];
+        return new TrainedModel
         {
             Bundle = final.ToBundle(spec, request.Version, request.CodeVersion, request.Now),
             Metrics = means,
             GroupMetrics = cvGroups,
-            Gaps = BinaryTrainer.Gaps(cvGroups),
+            Gaps = SupervisedEvaluation.Gaps(cvGroups),
             Holdout = table.Select([]),
             TrainRows = table.RowCount,
             TrainSeconds = clock.Elapsed.TotalSeconds,
+            RowsWithoutOutcome = outcome.Dropped,
+            Evaluation = Summary("cross-validation", table.RowCount, v.Folds, v.Repeats, outcome.EventCount, fewest, EventsPerParameter(events, final), cvEstimates, reason, notes),
+
+            // The outcome of the run is the time; the event indicator is read again from the table's event column.
+            CrossValidation = new CrossValidationRun(table, times, assignments, v.Folds, foldMetrics),
             CardSections = [OutcomeSection(spec, request, outcome),
-                new SurvivalEvaluationSection("cross-validation", reason, table.RowCount, outcome.EventCount, v.Folds(), v.Repeats(), fewest, epp, cvEstimates, notes),
                 new SurvivalCalibrationSection("Out-of-fold predictions of the first cross-validation repeat", pooled.Calibration),
-                KaplanMeier([.. descriptive, RiskGroups(times, events, oofRisk)], horizons, "Descriptive curves: every row with an outcome; risk groups: every row by its out-of-fold predicted risk (first repeat, tertiles)")],
+                KaplanMeier([.. descriptive, RiskGroups(times, events, oofRisk)], horizons,
+                    "Descriptive curves: every row with an outcome; risk groups: every row by its out-of-fold predicted risk (first repeat, tertiles)")],
         };
-        CrossValidations.AddOrUpdate(trained, new SurvivalCrossValidation(table, times, events, assignments, v.Folds(), foldMetrics));
-        return trained;
     }
-
-    /// <summary>The folds of a cross-validated candidate, for scoring the champion on them (<see cref="ChampionOnSameFolds"/>).</summary>
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<TrainedModel, SurvivalCrossValidation> CrossValidations = [];
-
-    public static SurvivalCrossValidation? CrossValidationOf(TrainedModel candidate) =>
-        CrossValidations.TryGetValue(candidate, out var run) ? run : null;
 
     /// <summary>
     /// The champion's promotion metric on the candidate's evaluation. Holdout: the champion's model scores the same
-    /// holdout rows at the candidate's horizons. Cross-validation: the champion's configuration (its features and trainer
-    /// settings, read from its bundle) is re-run on the candidate's folds of the same rows, since its fitted model saw
-    /// some of them; per-fold values for a paired comparison. Null when the champion is not a survival model or cannot
-    /// be evaluated so.
+    /// holdout rows at the candidate's horizons. Cross-validation: the champion's stored spec is re-run on the candidate's
+    /// folds of the same rows (its fitted model saw some of them), with the candidate's outcome and horizons, giving
+    /// per-fold values for a paired comparison; when its spec is the candidate's, the values are the candidate's own
+    /// (training is deterministic). Null when the champion is not a survival model or cannot be evaluated so.
     /// </summary>
     public static ChampionScore? ScoreChampion(ModelBundle champion, TrainingRequest request, TrainedModel candidate)
     {
@@ -209,30 +193,42 @@ internal static class SurvivalEvaluation
         }
 
         var metric = request.Spec.Promotion.Metric;
-        var model = FittedSurvivalModel.FromBundle(champion);
-        if (CrossValidationOf(candidate) is { } run)
+        if (candidate.CrossValidation is { } run)
         {
-            if (model.Featurizer.Features.Any(f => !run.Table.Numeric.ContainsKey(f.Name) && !run.Table.Categorical.ContainsKey(f.Name)))
+            var stored = champion.Manifest.StoredSpec();
+            if (stored is null || stored.Task != ModelTask.Survival)
             {
                 return null;
             }
 
-            var championSpec = request.Spec with
+            double[] perFold;
+            if (stored.Hash == request.Spec.Hash)
             {
-                Features = [.. model.Featurizer.Features.Select(f => new FeatureSpec(f.Name, f.Kind, f.Kind == FeatureKind.Categorical ? Math.Max(1, f.Categories.Count) : null))],
-                Trainer = TrainerOf(model),
-            };
-            var perFold = new List<double>();
-            foreach (var assignment in run.Assignments)
+                perFold = [.. run.FoldMetrics.Select(m => m.TryGetValue(metric, out var x) ? x : double.NaN)];
+            }
+            else
             {
-                for (var f = 0; f < run.Folds; f++)
+                if (stored.Features.Any(f => request.Schema.Find(f.Name) is null || (!run.Table.Numeric.ContainsKey(f.Name) && !run.Table.Categorical.ContainsKey(f.Name))))
                 {
-                    var (trainRows, testRows) = FoldRows(assignment, f);
-                    var fit = SurvivalLearner.Fit(championSpec, request.Schema, run.Table.Select(trainRows), Pick(run.Times, trainRows), Pick(run.Events, trainRows));
-                    var predictions = fit.Predict(run.Table.Select(testRows), survival.Horizons);
-                    var metrics = Headline(SurvivalMetrics.Compute(Pick(run.Times, testRows), Pick(run.Events, testRows), predictions, calibrationGroups: CalibrationGroups(testRows.Length)));
-                    perFold.Add(metrics.TryGetValue(metric, out var x) ? x : double.NaN);
+                    return null; // a feature of the champion is no longer read
                 }
+
+                var events = SurvivalOutcome.Read(survival, request.Schema, run.Table).Events;
+                var championSpec = stored with { Survival = survival, Validation = request.Spec.Validation };
+                var values = new List<double>();
+                foreach (var assignment in run.Assignments)
+                {
+                    for (var f = 0; f < run.Folds; f++)
+                    {
+                        var (trainRows, testRows) = FoldRows(assignment, f);
+                        var fit = SurvivalLearner.Fit(championSpec, request.Schema, run.Table.Select(trainRows), Pick(run.Outcome, trainRows), Pick(events, trainRows));
+                        var predictions = fit.Predict(run.Table.Select(testRows), survival.Horizons);
+                        var metrics = FoldMetrics(SurvivalMetrics.Compute(Pick(run.Outcome, testRows), Pick(events, testRows), predictions, calibrationGroups: 1));
+                        values.Add(metrics.TryGetValue(metric, out var x) ? x : double.NaN);
+                    }
+                }
+
+                perFold = [.. values];
             }
 
             var finite = perFold.Where(double.IsFinite).ToArray();
@@ -244,122 +240,77 @@ internal static class SurvivalEvaluation
             return null;
         }
 
+        var model = FittedSurvivalModel.FromBundle(champion);
+        if (model.Featurizer.Features.Any(f => !candidate.Holdout.Numeric.ContainsKey(f.Name) && !candidate.Holdout.Categorical.ContainsKey(f.Name)))
+        {
+            return null;
+        }
+
         var outcome = SurvivalOutcome.Read(survival, request.Schema, candidate.Holdout);
         var holdout = candidate.Holdout.Select(outcome.Rows);
         var scored = Headline(SurvivalMetrics.Compute(outcome.Times, outcome.Events, model.Predict(holdout, survival.Horizons), calibrationGroups: CalibrationGroups(holdout.RowCount)));
         return new ChampionScore(scored.TryGetValue(metric, out var m) ? m : double.NaN);
     }
 
-    /// <summary>The trainer settings a fitted model was trained with, as a spec's trainer member.</summary>
-    private static TrainerSpec TrainerOf(FittedSurvivalModel model) => model.Parameters switch
-    {
-        { Cox: { } cox } => new TrainerSpec { Name = SurvivalLearner.Cox, Ties = cox.Ties == CoxTies.Breslow ? "breslow" : "efron", L2Regularization = cox.L2Penalty },
-        { Boosted: { Options: var o } } => new TrainerSpec
-        {
-            Name = SurvivalLearner.Boosted, Intervals = o.Intervals, NumberOfIterations = o.NumberOfIterations, NumberOfLeaves = o.NumberOfLeaves,
-            LearningRate = o.LearningRate, MinimumExampleCountPerLeaf = o.MinimumExampleCountPerLeaf,
-        },
-        _ => new TrainerSpec { Name = model.Trainer },
-    };
-
     /// <summary>Calibration groups: deciles, or fewer equal groups so that each holds at least <see cref="MinGroupRows"/> rows.</summary>
     public static int CalibrationGroups(int rows) => Math.Clamp(rows / MinGroupRows, 1, 10);
 
-    /// <summary>The metrics of one evaluation as the registry stores them: C-indices, IBS, Brier and calibration per horizon.</summary>
+    /// <summary>The metrics of one evaluation as the registry stores them: Harrell's and Uno's C, the IBS (NaN when a
+    /// horizon is beyond the follow-up of the evaluated rows), Brier and calibration error per horizon.</summary>
     public static Dictionary<string, double> Headline(SurvivalMetrics metrics)
     {
-        var all = metrics.ToDictionary();
-        var headline = all.Where(m => m.Key is not ("cIndexStdErr" or "unoCStdErr")).ToDictionary(m => m.Key, m => m.Value, StringComparer.Ordinal);
-        headline.TryAdd("ibs", double.NaN); // undefined when a horizon is beyond the follow-up of the evaluated rows
-        headline["cIndexStdErr"] = metrics.Harrell.StandardError;
+        ArgumentNullException.ThrowIfNull(metrics);
+        var headline = metrics.ToDictionary().Where(m => m.Key is not ("cIndexStdErr" or "unoCStdErr")).ToDictionary(m => m.Key, m => m.Value, StringComparer.Ordinal);
+        headline.TryAdd("ibs", double.NaN);
         return headline;
     }
 
-    /// <summary>Seeded split stratified on the event indicator (the same rule as the other tasks' holdout), or the
-    /// spec's time split.</summary>
-    private static (int[] Train, int[] Holdout) Split(TrainingTable table, bool[] events, ValidationSpec validation)
+    /// <summary>One fold's metrics: the headline without calibration (a fold is too small for groups of 30; calibration is
+    /// read from pooled out-of-fold predictions instead).</summary>
+    private static Dictionary<string, double> FoldMetrics(SurvivalMetrics metrics) =>
+        Headline(metrics).Where(m => !m.Key.StartsWith("calibrationMae@", StringComparison.Ordinal)).ToDictionary(m => m.Key, m => m.Value, StringComparer.Ordinal);
+
+    /// <summary>Harrell's C, Uno's C and the IBS of a group of evaluated rows (the group helper keeps groups of ≥ 30 rows).</summary>
+    private static Dictionary<string, double> GroupMetrics(int[] members, double[] times, bool[] events, SurvivalPredictions predictions)
     {
-        const string Stratum = "~event"; // '~' cannot occur in a column name: no clash with a curated column
-        var numeric = table.Numeric.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
-        numeric[Stratum] = [.. events.Select(e => e ? 1.0 : 0.0)];
-        return Splitter.Split(new TrainingTable(table.RowCount, numeric, table.Categorical), validation, Stratum);
+        var subset = new SurvivalPredictions(Pick(predictions.Risk, members), predictions.Horizons, [.. predictions.Survival.Select(s => Pick(s, members))]);
+        var m = SurvivalMetrics.Compute(Pick(times, members), Pick(events, members), subset, calibrationGroups: 1);
+        return new Dictionary<string, double>(StringComparer.Ordinal)
+        {
+            ["cIndex"] = m.HarrellC,
+            ["unoC"] = m.UnoC,
+            ["ibs"] = m.IntegratedBrier ?? double.NaN,
+        };
     }
 
-    /// <summary>Per repeat, the fold (0..k-1) of every row: censored rows then events, each shuffled (seeded), dealt in turn,
-    /// so every fold holds its share of events.</summary>
-    internal static int[][] FoldAssignments(bool[] events, int folds, int repeats, int seed)
+    private static EvaluationSummary Summary(
+        string kind, int rows, int? folds, int? repeats, long events, long fewestPerFold, double eventsPerParameter,
+        IReadOnlyDictionary<string, MetricEstimate> metrics, string reason, IReadOnlyList<string> notes)
     {
-        var result = new int[repeats][];
-        int[][] strata = [[.. Enumerable.Range(0, events.Length).Where(i => !events[i])], [.. Enumerable.Range(0, events.Length).Where(i => events[i])]];
-        for (var r = 0; r < repeats; r++)
+        var warnings = new List<string>(notes);
+        if (fewestPerFold < SupervisedEvaluation.FewEventsPerFold)
         {
-            var random = new Random(unchecked((seed * 7919) + r));
-            var assignment = new int[events.Length];
-            var position = 0;
-            foreach (var stratum in strata)
-            {
-                var rows = (int[])stratum.Clone();
-                random.Shuffle(rows);
-                foreach (var row in rows)
-                {
-                    assignment[row] = position++ % folds;
-                }
-            }
-
-            result[r] = assignment;
+            warnings.Add(string.Format(CultureInfo.InvariantCulture,
+                "Estimates rest on few events: as few as {0} in one evaluation {1} (fewer than {2}); the interval is wide for a reason.",
+                fewestPerFold, kind == "cross-validation" ? "fold" : "set", SupervisedEvaluation.FewEventsPerFold));
         }
 
-        return result;
+        if (eventsPerParameter < SupervisedEvaluation.FewEventsPerParameter)
+        {
+            warnings.Add(string.Format(CultureInfo.InvariantCulture,
+                "{0:0.#} events per model parameter (feature slot), fewer than {1}: the model may overfit; prefer fewer features.",
+                eventsPerParameter, SupervisedEvaluation.FewEventsPerParameter));
+        }
+
+        return new EvaluationSummary(kind, rows, folds, repeats, events, fewestPerFold, Math.Round(eventsPerParameter, 2), metrics, warnings, reason);
     }
 
-    internal static (int[] Train, int[] Test) FoldRows(int[] assignment, int fold) =>
-        ([.. Enumerable.Range(0, assignment.Length).Where(i => assignment[i] != fold)], [.. Enumerable.Range(0, assignment.Length).Where(i => assignment[i] == fold)]);
-
-    /// <summary>
-    /// Mean and SD over the J = k·r fold values, and the corrected repeated k-fold 95% interval
-    /// mean ± t(J−1, 0.975)·√((1/J + 1/(k−1))·S²): the 1/(k−1) term accounts for the overlap of training sets between
-    /// folds, which a plain t interval ignores. Undefined fold values are left out.
-    /// </summary>
-    internal static SurvivalMetricEstimate Estimate(string metric, double[] values, int folds)
-    {
-        var finite = values.Where(double.IsFinite).ToArray();
-        if (finite.Length == 0)
-        {
-            return new SurvivalMetricEstimate(metric, double.NaN, null, null, null, null);
-        }
-
-        var mean = finite.Average();
-        if (finite.Length < 2)
-        {
-            return new SurvivalMetricEstimate(metric, mean, null, null, null, null);
-        }
-
-        var variance = finite.Sum(x => (x - mean) * (x - mean)) / (finite.Length - 1);
-        var se = Math.Sqrt(((1.0 / finite.Length) + (1.0 / (folds - 1))) * variance);
-        var t = StudentT.InvCDF(0, 1, finite.Length - 1, 0.975);
-        return new SurvivalMetricEstimate(metric, mean, null, Math.Sqrt(variance), mean - (t * se), mean + (t * se));
-    }
-
+    /// <summary>Events of the training rows per feature slot (the model's parameters).</summary>
     private static double EventsPerParameter(bool[] trainEvents, FittedSurvivalModel fit) =>
         (double)trainEvents.Count(e => e) / Math.Max(1, fit.Featurizer.Width);
 
-    private static List<string> Warnings(int fewestEvents, double eventsPerParameter)
-    {
-        var notes = new List<string>();
-        if (fewestEvents < FewEventsPerFold)
-        {
-            notes.Add(string.Format(CultureInfo.InvariantCulture,
-                "Few events: an evaluation fold (or the holdout) holds {0} events (fewer than {1}); the C-index and Brier scores are imprecise, read their intervals.", fewestEvents, FewEventsPerFold));
-        }
-
-        if (eventsPerParameter < FewEventsPerParameter)
-        {
-            notes.Add(string.Format(CultureInfo.InvariantCulture,
-                "{0:0.#} events per model parameter (fewer than {1}): the model may be overfitted; consider fewer features.", eventsPerParameter, FewEventsPerParameter));
-        }
-
-        return notes;
-    }
+    internal static (int[] Train, int[] Test) FoldRows(int[] assignment, int fold) =>
+        ([.. Enumerable.Range(0, assignment.Length).Where(i => assignment[i] != fold)], SupervisedEvaluation.RowsOf(assignment, fold));
 
     private static SurvivalOutcomeSection OutcomeSection(ModelSpec spec, TrainingRequest request, SurvivalOutcome outcome)
     {
@@ -392,7 +343,7 @@ internal static class SurvivalEvaluation
 
         if (table.Numeric.TryGetValue("age", out var age))
         {
-            dimensions.Add(("ageBand", [.. age.Select(a => double.IsFinite(a) ? BinaryTrainer.AgeBands.First(b => (a >= b.Min && a < b.Max) || b.Max == double.PositiveInfinity).Name : null)]));
+            dimensions.Add(("ageBand", [.. age.Select(a => double.IsFinite(a) ? SupervisedEvaluation.AgeBands.First(b => (a >= b.Min && a < b.Max) || b.Max == double.PositiveInfinity).Name : null)]));
         }
 
         if (subgroupModel is not null && table.RowCount > 0)
@@ -401,34 +352,6 @@ internal static class SurvivalEvaluation
         }
 
         return dimensions;
-    }
-
-    /// <summary>Harrell's C, Uno's C and the IBS per group of at least <see cref="MinGroupRows"/> evaluated rows.</summary>
-    private static List<GroupMetrics> GroupMetricsFor(TrainingTable rows, double[] times, bool[] events, SurvivalPredictions predictions, ModelBundle? subgroupModel)
-    {
-        var result = new List<GroupMetrics>();
-        foreach (var (dimension, groups) in Dimensions(rows, subgroupModel))
-        {
-            foreach (var group in groups.Where(g => g is not null).Distinct().Order(StringComparer.Ordinal))
-            {
-                var members = Enumerable.Range(0, groups.Length).Where(i => groups[i] == group).ToArray();
-                if (members.Length < MinGroupRows)
-                {
-                    continue; // too few rows for a stable metric, and a small group is a re-identification risk in a card
-                }
-
-                var subset = new SurvivalPredictions(Pick(predictions.Risk, members), predictions.Horizons, [.. predictions.Survival.Select(s => Pick(s, members))]);
-                var m = SurvivalMetrics.Compute(Pick(times, members), Pick(events, members), subset, calibrationGroups: 1);
-                result.Add(new GroupMetrics(dimension, group!, new Dictionary<string, double>(StringComparer.Ordinal)
-                {
-                    ["cIndex"] = m.HarrellC,
-                    ["unoC"] = m.UnoC,
-                    ["ibs"] = m.IntegratedBrier ?? double.NaN,
-                }, members.Length));
-            }
-        }
-
-        return result;
     }
 
     private static readonly string[] RiskTertiles = ["low", "medium", "high"];
@@ -503,22 +426,5 @@ internal static class SurvivalEvaluation
     /// their names do not sort (risk groups).</summary>
     private sealed record Grouping(string Dimension, double[] Times, bool[] Events, string?[] Groups, IReadOnlyList<string>? Order = null);
 
-    /// <summary>Folds per repeat and repeats of cross-validation (docs/survival.md, "Evaluation").</summary>
-    internal static int Folds(this ValidationSpec validation) => 5;
-
-    internal static int Repeats(this ValidationSpec validation) => 3;
-
-    internal static T[] Pick<T>(T[] source, IReadOnlyList<int> rows)
-    {
-        var result = new T[rows.Count];
-        for (var i = 0; i < result.Length; i++)
-        {
-            result[i] = source[rows[i]];
-        }
-
-        return result;
-    }
+    internal static T[] Pick<T>(T[] source, IReadOnlyList<int> rows) => SupervisedEvaluation.Pick(source, rows);
 }
-
-/// <summary>A cross-validated candidate's rows (with an outcome), outcome, fold assignments and per-fold metrics.</summary>
-internal sealed record SurvivalCrossValidation(TrainingTable Table, double[] Times, bool[] Events, int[][] Assignments, int Folds, IReadOnlyList<IReadOnlyDictionary<string, double>> FoldMetrics);

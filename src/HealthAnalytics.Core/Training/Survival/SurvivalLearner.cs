@@ -40,6 +40,7 @@ internal sealed class FittedSurvivalModel(Featurizer featurizer, ISurvivalModel 
             Featurizer = Featurizer,
             TrainedAt = now,
             CodeVersion = codeVersion,
+            Spec = ModelManifest.SpecElement(spec),
         }.WithParameters(Parameters);
         if (Model is BoostedSurvivalModel boosted)
         {

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using HealthAnalytics.Contracts;
 using HealthAnalytics.Curated;
 
@@ -39,9 +38,10 @@ public sealed record SurvivalOutcome(int[] Rows, double[] Times, bool[] Events, 
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(table);
-        var column = schema.Find(spec.Event.Column) ?? throw new ModelSpecException("The survival spec's event column is no longer a column of its dataset.");
         var time = table.Numeric[spec.Time];
-        var isEvent = EventTest(spec.Event, column, table);
+
+        // The event values are compared as binary labels' positive values are: after the contract's normalization.
+        var isEvent = Outcomes.Binary(EventLabel(spec.Event), schema, table);
         var rows = new List<int>(table.RowCount);
         var events = new List<bool>(table.RowCount);
         int missingTime = 0, missingEvent = 0, nonPositive = 0;
@@ -51,7 +51,7 @@ public sealed record SurvivalOutcome(int[] Rows, double[] Times, bool[] Events, 
             {
                 missingTime++;
             }
-            else if (isEvent(i) is not { } e)
+            else if (isEvent[i] is not { } e)
             {
                 missingEvent++;
             }
@@ -70,33 +70,11 @@ public sealed record SurvivalOutcome(int[] Rows, double[] Times, bool[] Events, 
         return new SurvivalOutcome(indices, [.. indices.Select(i => time[i])], [.. events], missingTime, missingEvent, nonPositive);
     }
 
-    /// <summary>Row → event (true), censored (false) or missing (null).</summary>
-    private static Func<int, bool?> EventTest(SurvivalEventSpec spec, CuratedColumn column, TrainingTable table)
+    /// <summary>The event definition as a binary label: the event values are the positive class (a boolean column
+    /// without values: <c>true</c>).</summary>
+    public static LabelSpec EventLabel(SurvivalEventSpec spec)
     {
-        switch (EventKind(column))
-        {
-            case FeatureKind.Categorical:
-            {
-                var values = table.Categorical[spec.Column];
-                var events = (spec.Values ?? []).Where(v => v.ValueKind == JsonValueKind.String).Select(v => v.GetString()!).ToHashSet(StringComparer.Ordinal);
-                return i => values[i] is { } s ? events.Contains(s) : null;
-            }
-
-            case FeatureKind.Boolean:
-            {
-                var values = table.Numeric[spec.Column];
-                var events = spec.Values is { Count: > 0 } given
-                    ? [.. given.Where(v => v.ValueKind is JsonValueKind.True or JsonValueKind.False).Select(v => v.GetBoolean() ? 1.0 : 0.0)]
-                    : new HashSet<double> { 1.0 };
-                return i => double.IsFinite(values[i]) ? events.Contains(values[i]) : null;
-            }
-
-            default:
-            {
-                var values = table.Numeric[spec.Column];
-                var events = (spec.Values ?? []).Where(v => v.ValueKind == JsonValueKind.Number).Select(v => v.GetDouble()).ToHashSet();
-                return i => double.IsFinite(values[i]) ? events.Contains(values[i]) : null;
-            }
-        }
+        ArgumentNullException.ThrowIfNull(spec);
+        return new LabelSpec { Column = spec.Column, Positive = spec.Values is { Count: > 0 } values ? values : null };
     }
 }
