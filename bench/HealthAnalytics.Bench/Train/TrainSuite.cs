@@ -38,6 +38,10 @@ public sealed record TrainResult
     public IList<TrainRun> Runs { get; init; } = [];
     public IDictionary<string, double> Ratios { get; init; } = new SortedDictionary<string, double>(StringComparer.Ordinal);
     public IList<TargetCheck> Targets { get; init; } = [];
+
+    /// <summary>1-minute load average before and after the runs: above the core count, wall times include waiting for a CPU.</summary>
+    public double LoadBefore { get; init; }
+    public double LoadAfter { get; init; }
 }
 
 /// <summary>
@@ -82,6 +86,7 @@ public sealed class TrainSuite : IBenchSuite
     {
         ArgumentNullException.ThrowIfNull(options);
         var startedAt = DateTimeOffset.UtcNow;
+        var loadBefore = LoadAverage();
         var cache = new InputCache(Path.Combine(options.WorkDirectory, "inputs"), new BenchEncountersGenerator());
         var rowsList = options.TrainRows ?? DefaultRows;
         var runs = new List<TrainRun>();
@@ -142,6 +147,8 @@ public sealed class TrainSuite : IBenchSuite
             Generator = new BenchEncountersGenerator().Id,
             Seed = options.Seed,
             Runs = runs,
+            LoadBefore = loadBefore,
+            LoadAfter = LoadAverage(),
         };
         AddTargets(result);
         var store = new ResultStore(options.ResultsDirectory);
@@ -290,8 +297,14 @@ public sealed class TrainSuite : IBenchSuite
         sb.AppendLine(ic, $"## Train, {r.Variant} rows ({r.StartedAt:yyyy-MM-dd HH:mm} UTC)");
         sb.AppendLine();
         sb.AppendLine(ic, $"Input: bench `encounters` CSV ({r.Generator}, seed {r.Seed}). Command: `{r.Command.Trim()}`.");
+        if (r.Runs.Any(x => x.Model.StartsWith("survival-cohort", StringComparison.Ordinal)))
+        {
+            sb.AppendLine(ic, $"Survival runs: the synthetic survival cohort (`SurvivalCohort`, seed {r.Seed}) cleaned with its contract and trained with its spec (src/HealthAnalytics.Synthetic/Cohorts), trainer as named; train = the survival task's whole `Train` (split, featurize, fit, holdout metrics, group metrics, card sections).");
+        }
+
         sb.AppendLine(ic, $"Machine: {r.Machine.Cpu}, {r.Machine.Cores} cores, {r.Machine.Runtime}, commit {r.Machine.GitCommit ?? "?"}.");
         sb.AppendLine("Train = fitting only; load = reading and featurizing the input before it. Children run with `OMP_WAIT_POLICY=PASSIVE` (see docs/benchmarks.md).");
+        sb.AppendLine(ic, $"Load average (1 min) {r.LoadBefore:F1} before, {r.LoadAfter:F1} after, on {r.Machine.Cores} cores: above the core count, wall times include waiting for a CPU (CPU seconds do not).");
         sb.AppendLine();
         sb.AppendLine("| rows | engine | model | train (s) | CPU (s) | load (s) | peak RSS (MB) | holdout AUC / silhouette / C |");
         sb.AppendLine("| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |");
@@ -316,4 +329,16 @@ public sealed class TrainSuite : IBenchSuite
     };
 
     private static void Log(string message) => Console.Error.WriteLine("[bench] " + message);
+
+    private static double LoadAverage()
+    {
+        try
+        {
+            return double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return double.NaN;
+        }
+    }
 }
