@@ -105,7 +105,7 @@ public sealed record KaplanMeierSection(string Rows, IReadOnlyList<double> Times
                 ]));
             if (Tests.FirstOrDefault(x => x.Dimension == dimension.Key) is { } test)
             {
-                html.Append(CultureInfo.InvariantCulture, $"<p>Log-rank test: χ² = {N(test.ChiSquare)}, df = {test.DegreesOfFreedom}, p = {N(test.PValue)}; observed / expected events: ");
+                html.Append(CultureInfo.InvariantCulture, $"<p>Log-rank test: χ² = {N(test.ChiSquare)}, df = {test.DegreesOfFreedom}, p {(test.PValue < 1e-4 ? "&lt; 0.0001" : "= " + N(test.PValue))}; observed / expected events: ");
                 html.Append(E(string.Join("; ", test.Groups.Select(g => $"{g.Group} {N(g.Observed)} / {N(g.Expected)}")))).Append("</p>");
             }
         }

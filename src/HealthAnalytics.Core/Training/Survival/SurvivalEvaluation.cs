@@ -59,16 +59,16 @@ internal static class SurvivalEvaluation
             var holdout = table.Select(holdoutRows);
             var (tHoldout, eHoldout) = (Pick(times, holdoutRows), Pick(events, holdoutRows));
             var fit = SurvivalLearner.Fit(spec, request.Schema, train, Pick(times, trainRows), Pick(events, trainRows));
-            var predictions = fit.Predict(holdout, horizons);
-            var metrics = SurvivalMetrics.Compute(tHoldout, eHoldout, predictions, calibrationGroups: CalibrationGroups(holdout.RowCount));
-            var headline = Headline(metrics);
+            var scored = Score(fit, holdout, horizons);
+            var (metrics, headline) = Evaluate(tHoldout, eHoldout, scored, CalibrationGroups(holdout.RowCount));
             headline["cIndexStdErr"] = metrics.Harrell.StandardError;
             headline["cIndexLower95"] = metrics.Harrell.Lower95;
             headline["cIndexUpper95"] = metrics.Harrell.Upper95;
-            var groups = SupervisedEvaluation.GroupMetricsFor(holdout, request.SubgroupModel, rows => GroupMetrics(rows, tHoldout, eHoldout, predictions));
+            var groups = SupervisedEvaluation.GroupMetricsFor(holdout, request.SubgroupModel, rows => GroupMetrics(rows, tHoldout, eHoldout, scored));
 
             // The C-indices carry their own (infinitesimal-jackknife) interval; the other holdout metrics have none.
-            var estimates = Headline(metrics).ToDictionary(m => m.Key, m => new MetricEstimate(m.Value), StringComparer.Ordinal);
+            var estimates = headline.Where(m => m.Key is not ("cIndexStdErr" or "cIndexLower95" or "cIndexUpper95"))
+                .ToDictionary(m => m.Key, m => new MetricEstimate(m.Value), StringComparer.Ordinal);
             estimates["cIndex"] = new MetricEstimate(metrics.HarrellC, null, metrics.Harrell.Lower95, metrics.Harrell.Upper95);
             estimates["unoC"] = new MetricEstimate(metrics.UnoC, null, metrics.Uno.Lower95, metrics.Uno.Upper95);
             var holdoutEvents = eHoldout.Count(e => e);
@@ -86,15 +86,16 @@ internal static class SurvivalEvaluation
                     EventsPerParameter(Pick(events, trainRows), fit), estimates, reason, []),
                 CardSections = [OutcomeSection(spec, request, outcome),
                     new SurvivalCalibrationSection("Holdout predictions", metrics.Calibration),
-                    KaplanMeier([.. descriptive, RiskGroups(tHoldout, eHoldout, predictions.Risk)], horizons,
+                    KaplanMeier([.. descriptive, RiskGroups(tHoldout, eHoldout, scored.OnGrid.Risk)], horizons,
                         "Descriptive curves: every row with an outcome; risk groups: holdout rows by the model's predicted risk (tertiles)")],
             };
         }
 
         var assignments = SupervisedEvaluation.FoldAssignments(strata, v.Folds, v.Repeats, v.Seed);
         var foldMetrics = new List<IReadOnlyDictionary<string, double>>();
+        var grid = IbsGrid(horizons);
         var oofRisk = new double[table.RowCount];
-        var oofSurvival = horizons.Select(_ => new double[table.RowCount]).ToArray();
+        var oofSurvival = grid.Select(_ => new double[table.RowCount]).ToArray();
         var fewest = long.MaxValue;
         for (var r = 0; r < assignments.Length; r++)
         {
@@ -102,18 +103,18 @@ internal static class SurvivalEvaluation
             {
                 var (trainRows, testRows) = FoldRows(assignments[r], f);
                 var fit = SurvivalLearner.Fit(spec, request.Schema, table.Select(trainRows), Pick(times, trainRows), Pick(events, trainRows));
-                var predictions = fit.Predict(table.Select(testRows), horizons);
+                var scored = Score(fit, table.Select(testRows), horizons);
                 var (tTest, eTest) = (Pick(times, testRows), Pick(events, testRows));
-                foldMetrics.Add(FoldMetrics(SurvivalMetrics.Compute(tTest, eTest, predictions, calibrationGroups: 1)));
+                foldMetrics.Add(FoldMetrics(Evaluate(tTest, eTest, scored, 1).Headline));
                 fewest = Math.Min(fewest, eTest.Count(e => e));
                 if (r == 0)
                 {
                     for (var i = 0; i < testRows.Length; i++)
                     {
-                        oofRisk[testRows[i]] = predictions.Risk[i];
-                        for (var h = 0; h < horizons.Count; h++)
+                        oofRisk[testRows[i]] = scored.OnGrid.Risk[i];
+                        for (var k = 0; k < grid.Length; k++)
                         {
-                            oofSurvival[h][testRows[i]] = predictions.Survival[h][i];
+                            oofSurvival[k][testRows[i]] = scored.OnGrid.Survival[k][i];
                         }
                     }
                 }
@@ -121,8 +122,9 @@ internal static class SurvivalEvaluation
         }
 
         // Pooled out-of-fold predictions of the first repeat: each row scored once, by a model that did not see it.
-        var oof = new SurvivalPredictions(oofRisk, [.. horizons], oofSurvival);
-        var pooled = SurvivalMetrics.Compute(times, events, oof, calibrationGroups: CalibrationGroups(table.RowCount));
+        var oofGrid = new SurvivalPredictions(oofRisk, grid, oofSurvival);
+        var oof = new Scored(Slice(oofGrid, horizons), oofGrid);
+        var pooled = Evaluate(times, events, oof, CalibrationGroups(table.RowCount)).Metrics;
         var means = new SortedDictionary<string, double>(StringComparer.Ordinal);
         var cvEstimates = new SortedDictionary<string, MetricEstimate>(StringComparer.Ordinal);
         foreach (var key in foldMetrics[0].Keys)
@@ -222,8 +224,8 @@ internal static class SurvivalEvaluation
                     {
                         var (trainRows, testRows) = FoldRows(assignment, f);
                         var fit = SurvivalLearner.Fit(championSpec, request.Schema, run.Table.Select(trainRows), Pick(run.Outcome, trainRows), Pick(events, trainRows));
-                        var predictions = fit.Predict(run.Table.Select(testRows), survival.Horizons);
-                        var metrics = FoldMetrics(SurvivalMetrics.Compute(Pick(run.Outcome, testRows), Pick(events, testRows), predictions, calibrationGroups: 1));
+                        var scored = Score(fit, run.Table.Select(testRows), survival.Horizons);
+                        var metrics = Evaluate(Pick(run.Outcome, testRows), Pick(events, testRows), scored, 1).Headline;
                         values.Add(metrics.TryGetValue(metric, out var x) ? x : double.NaN);
                     }
                 }
@@ -248,40 +250,76 @@ internal static class SurvivalEvaluation
 
         var outcome = SurvivalOutcome.Read(survival, request.Schema, candidate.Holdout);
         var holdout = candidate.Holdout.Select(outcome.Rows);
-        var scored = Headline(SurvivalMetrics.Compute(outcome.Times, outcome.Events, model.Predict(holdout, survival.Horizons), calibrationGroups: CalibrationGroups(holdout.RowCount)));
-        return new ChampionScore(scored.TryGetValue(metric, out var m) ? m : double.NaN);
+        var championMetrics = Evaluate(outcome.Times, outcome.Events, Score(model, holdout, survival.Horizons), CalibrationGroups(holdout.RowCount)).Headline;
+        return new ChampionScore(championMetrics.TryGetValue(metric, out var m) ? m : double.NaN);
     }
 
     /// <summary>Calibration groups: deciles, or fewer equal groups so that each holds at least <see cref="MinGroupRows"/> rows.</summary>
     public static int CalibrationGroups(int rows) => Math.Clamp(rows / MinGroupRows, 1, 10);
 
-    /// <summary>The metrics of one evaluation as the registry stores them: Harrell's and Uno's C, the IBS (NaN when a
-    /// horizon is beyond the follow-up of the evaluated rows), Brier and calibration error per horizon.</summary>
-    public static Dictionary<string, double> Headline(SurvivalMetrics metrics)
-    {
-        ArgumentNullException.ThrowIfNull(metrics);
-        var headline = metrics.ToDictionary().Where(m => m.Key is not ("cIndexStdErr" or "unoCStdErr")).ToDictionary(m => m.Key, m => m.Value, StringComparer.Ordinal);
-        headline.TryAdd("ibs", double.NaN);
-        return headline;
-    }
+    /// <summary>The metrics of one evaluation as the registry stores them: Harrell's and Uno's C, Brier and calibration
+    /// error per horizon (the IBS is set by <see cref="Evaluate"/>).</summary>
+    private static Dictionary<string, double> Headline(SurvivalMetrics metrics) =>
+        metrics.ToDictionary().Where(m => m.Key is not ("cIndexStdErr" or "unoCStdErr" or "ibs")).ToDictionary(m => m.Key, m => m.Value, StringComparer.Ordinal);
 
     /// <summary>One fold's metrics: the headline without calibration (a fold is too small for groups of 30; calibration is
     /// read from pooled out-of-fold predictions instead).</summary>
-    private static Dictionary<string, double> FoldMetrics(SurvivalMetrics metrics) =>
-        Headline(metrics).Where(m => !m.Key.StartsWith("calibrationMae@", StringComparison.Ordinal)).ToDictionary(m => m.Key, m => m.Value, StringComparer.Ordinal);
+    private static Dictionary<string, double> FoldMetrics(Dictionary<string, double> headline) =>
+        headline.Where(m => !m.Key.StartsWith("calibrationMae@", StringComparison.Ordinal)).ToDictionary(m => m.Key, m => m.Value, StringComparer.Ordinal);
 
     /// <summary>Harrell's C, Uno's C and the IBS of a group of evaluated rows (the group helper keeps groups of ≥ 30 rows).</summary>
-    private static Dictionary<string, double> GroupMetrics(int[] members, double[] times, bool[] events, SurvivalPredictions predictions)
+    private static Dictionary<string, double> GroupMetrics(int[] members, double[] times, bool[] events, Scored scored)
     {
-        var subset = new SurvivalPredictions(Pick(predictions.Risk, members), predictions.Horizons, [.. predictions.Survival.Select(s => Pick(s, members))]);
-        var m = SurvivalMetrics.Compute(Pick(times, members), Pick(events, members), subset, calibrationGroups: 1);
+        var subset = new Scored(Subset(scored.AtHorizons, members), Subset(scored.OnGrid, members));
+        var (m, headline) = Evaluate(Pick(times, members), Pick(events, members), subset, 1);
         return new Dictionary<string, double>(StringComparer.Ordinal)
         {
             ["cIndex"] = m.HarrellC,
             ["unoC"] = m.UnoC,
-            ["ibs"] = m.IntegratedBrier ?? double.NaN,
+            ["ibs"] = headline["ibs"],
         };
     }
+
+    /// <summary>The times the integrated Brier score is computed at: 100 even steps up to the last horizon, and the horizons.</summary>
+    internal static double[] IbsGrid(IReadOnlyList<double> horizons)
+    {
+        var tau = horizons.Max();
+        var grid = new SortedSet<double>(horizons);
+        for (var k = 1; k <= 100; k++)
+        {
+            grid.Add(tau * k / 100);
+        }
+
+        return [.. grid];
+    }
+
+    /// <summary>Predictions of evaluated rows at the horizons and on the <see cref="IbsGrid"/> (one pass of the model).</summary>
+    internal sealed record Scored(SurvivalPredictions AtHorizons, SurvivalPredictions OnGrid);
+
+    internal static Scored Score(FittedSurvivalModel fit, TrainingTable rows, IReadOnlyList<double> horizons)
+    {
+        var onGrid = fit.Predict(rows, IbsGrid(horizons));
+        return new Scored(Slice(onGrid, horizons), onGrid);
+    }
+
+    /// <summary>
+    /// Every metric of scored rows: Harrell's and Uno's C (τ = the last horizon), Brier score and calibration at each
+    /// horizon, and the integrated Brier score (1/τ)·∫₀^τ BS(u) du over the grid (the reference's definition,
+    /// bench/reference/README.md; NaN when not estimable).
+    /// </summary>
+    internal static (SurvivalMetrics Metrics, Dictionary<string, double> Headline) Evaluate(double[] times, bool[] events, Scored scored, int calibrationGroups)
+    {
+        var metrics = SurvivalMetrics.Compute(times, events, scored.AtHorizons, calibrationGroups: calibrationGroups);
+        var headline = Headline(metrics);
+        headline["ibs"] = BrierScore.IntegratedFromZero(scored.OnGrid.Horizons, times, events, scored.OnGrid.Survival, Survival.KaplanMeier.Censoring(times, events)) ?? double.NaN;
+        return (metrics, headline);
+    }
+
+    private static SurvivalPredictions Slice(SurvivalPredictions all, IReadOnlyList<double> horizons) =>
+        new(all.Risk, [.. horizons], [.. horizons.Select(h => all.Survival[Array.IndexOf(all.Horizons, h)])]);
+
+    private static SurvivalPredictions Subset(SurvivalPredictions all, int[] rows) =>
+        new(Pick(all.Risk, rows), all.Horizons, [.. all.Survival.Select(s => Pick(s, rows))]);
 
     private static EvaluationSummary Summary(
         string kind, int rows, int? folds, int? repeats, long events, long fewestPerFold, double eventsPerParameter,
