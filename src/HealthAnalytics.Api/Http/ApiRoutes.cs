@@ -74,6 +74,7 @@ public static class ApiRoutes
             (HttpRequest req, string name, PredictionHandler h, CancellationToken ct) => h.PredictAsync(req, name, ct))
         {
             RoleOverride = ApiRoles.Predict,
+            Query = [new("horizons")],
         },
         new("POST", "/api/models/{name}/retrain", AuthLevel.Admin, "RetrainModel", "Trains the model now; returns the new version and whether it was promoted.",
             typeof(RetrainResponse), null, [404, 409],
