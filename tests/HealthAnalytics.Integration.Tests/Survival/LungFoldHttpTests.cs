@@ -8,10 +8,11 @@ namespace HealthAnalytics.Integration.Tests.Survival;
 
 /// <summary>
 /// A real survival table through the public path (docs/survival.md, "Real tables"): the clinical suite's <c>lung</c>
-/// table (tests/corpora/clinical), one committed fold. The training folds' rows are uploaded as the CSV has them, a
-/// contract and a spec are PUT over HTTP, the model is retrained (small data: cross-validated, then refit on every
+/// table (tests/corpora/clinical), one committed fold. The training folds' rows are uploaded as the CSV has them (R's
+/// <c>NA</c> tokens included: the contract's default missing-value tokens read them as missing), a contract and the
+/// suite's lung-death spec are PUT over HTTP, the model is retrained (small data: cross-validated, then refit on every
 /// uploaded row) and the held-out fold is predicted over HTTP; Harrell's C of those predictions is compared with R's
-/// <c>coxph</c> ridge fit on the same fold (reference/lung-age-sex.R and its committed output).
+/// <c>coxph(ridge(theta = 1))</c> on the same fold (bench/reference/results/lung-death.json).
 /// </summary>
 public sealed class LungFoldHttpTests
 {
@@ -20,15 +21,13 @@ public sealed class LungFoldHttpTests
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    /// <summary>
-    /// The columns without an <c>NA</c> token only (time, status, age, sex): "NA" is not read as missing yet, so the
-    /// others are left undeclared and the cleaner drops them unread (docs/ingestion.md, "Header").
-    /// </summary>
+    /// <summary>The columns of the suite's task; <c>inst</c> (a site code) is left undeclared, so the cleaner drops it
+    /// unread (docs/ingestion.md, "Header"). Dotted R names are matched by header normalization (<c>ph.ecog</c> → <c>ph_ecog</c>).</summary>
     private const string Contract = """
         {
           "name": "lung",
           "version": "1.0.0",
-          "description": "NCCTG lung cancer survival (R survival::lung), columns without NA tokens.",
+          "description": "NCCTG lung cancer survival (R survival::lung): days of follow-up, status 1 = censored, 2 = dead.",
           "dialect": { "delimiter": ",", "decimalSeparator": ".", "encoding": "utf-8", "dateFormats": [ "yyyy-MM-dd" ] },
           "primaryKey": [],
           "duplicates": "first-wins",
@@ -36,18 +35,28 @@ public sealed class LungFoldHttpTests
             { "name": "time", "type": "integer", "unit": "days", "range": { "min": 0, "max": 100000 }, "required": true, "privacy": "sensitive" },
             { "name": "status", "type": "integer", "range": { "min": 1, "max": 2 }, "required": true, "privacy": "sensitive" },
             { "name": "age", "type": "integer", "unit": "years", "range": { "min": 0, "max": 120 }, "privacy": "quasi" },
-            { "name": "sex", "type": "category", "privacy": "quasi", "categories": { "1": [], "2": [] } }
+            { "name": "sex", "type": "category", "privacy": "quasi", "categories": { "1": [], "2": [] } },
+            { "name": "ph_ecog", "type": "integer", "privacy": "sensitive" },
+            { "name": "ph_karno", "type": "integer", "privacy": "sensitive" },
+            { "name": "pat_karno", "type": "integer", "privacy": "sensitive" },
+            { "name": "meal_cal", "type": "number", "privacy": "sensitive" },
+            { "name": "wt_loss", "type": "number", "privacy": "sensitive" }
           ]
         }
         """;
 
-    /// <summary>The suite's lung-death task (status 2 = dead, horizons 90/180/365 days, Cox with Efron ties and L2 1) on age and sex.</summary>
+    /// <summary>The suite's lung-death task (tests/corpora/clinical/suite.json) as a spec: status 2 = dead, horizons
+    /// 90/180/365 days, its seven features, Cox with Efron ties and L2 1.</summary>
     private const string Spec = """
         {
           "name": "lung-death",
           "task": "survival",
           "dataset": "lung",
-          "features": [ { "name": "age", "kind": "numeric" }, { "name": "sex", "kind": "categorical" } ],
+          "features": [
+            { "name": "age", "kind": "numeric" }, { "name": "sex", "kind": "categorical" }, { "name": "ph_ecog", "kind": "numeric" },
+            { "name": "ph_karno", "kind": "numeric" }, { "name": "pat_karno", "kind": "numeric" }, { "name": "meal_cal", "kind": "numeric" },
+            { "name": "wt_loss", "kind": "numeric" }
+          ],
           "survival": { "time": "time", "event": { "column": "status", "values": [ 2 ] }, "horizons": [ 90, 180, 365 ] },
           "trainer": { "name": "cox", "ties": "efron", "l2Regularization": 1 },
           "promotion": { "metric": "cIndex" },
@@ -55,6 +64,12 @@ public sealed class LungFoldHttpTests
           "scheduleGroup": "manual"
         }
         """;
+
+    /// <summary>CSV column → the contract's (and spec's) name.</summary>
+    private static readonly Dictionary<string, string> Inputs = new(StringComparer.Ordinal)
+    {
+        ["age"] = "age", ["sex"] = "sex", ["ph.ecog"] = "ph_ecog", ["ph.karno"] = "ph_karno", ["pat.karno"] = "pat_karno", ["meal.cal"] = "meal_cal", ["wt.loss"] = "wt_loss",
+    };
 
     [Fact]
     public async Task LungFold_ThroughConfigUploadAndHttp_CoxCIndexWithin001OfR()
@@ -70,7 +85,7 @@ public sealed class LungFoldHttpTests
         await SurvivalHttp.PutAsync(host, "/api/config/contracts/lung", Contract);
         await SurvivalHttp.PutAsync(host, $"/api/config/models/{Model}", Spec);
 
-        // The training folds' rows exactly as the table has them (same header, same order).
+        // The training folds' rows exactly as the table has them (same header, same order, NA tokens and all).
         var upload = string.Join('\n', [lines[0], .. train.Select(i => lines[1 + i])]) + "\n";
         await SurvivalHttp.UploadAndWaitAsync(host, "suite/lung/lung-train.csv", "lung", Encoding.UTF8.GetBytes(upload));
         var retrain = await SurvivalHttp.RetrainAsync(host, Model);
@@ -78,14 +93,24 @@ public sealed class LungFoldHttpTests
         Assert.Equal(train.Length, version.GetProperty("lineage").GetProperty("trainRows").GetInt32());
         Assert.Equal("cross-validation", version.GetProperty("evaluation").GetProperty("kind").GetString());
 
-        // The held-out fold, predicted over HTTP.
+        // The held-out fold, predicted over HTTP: an NA cell is sent as null (missing), as a client would.
         var header = Cells(lines[0]);
-        var (time, status, age, sex) = (Array.IndexOf(header, "time"), Array.IndexOf(header, "status"), Array.IndexOf(header, "age"), Array.IndexOf(header, "sex"));
         var rows = test.Select(i => Cells(lines[1 + i])).ToArray();
-        var predictions = await SurvivalHttp.PredictAsync(host, Model, [.. rows.Select(r => new JsonObject { ["age"] = int.Parse(r[age], CultureInfo.InvariantCulture), ["sex"] = r[sex] })]);
+        var instances = rows.Select(r =>
+        {
+            var instance = new JsonObject();
+            foreach (var (csvName, name) in Inputs)
+            {
+                var cell = r[Array.IndexOf(header, csvName)];
+                instance[name] = cell == "NA" ? null : name == "sex" ? JsonValue.Create(cell) : JsonValue.Create(double.Parse(cell, CultureInfo.InvariantCulture));
+            }
+
+            return instance;
+        }).ToList();
+        var predictions = await SurvivalHttp.PredictAsync(host, Model, instances);
         var c = Concordance.Harrell(
-            [.. rows.Select(r => double.Parse(r[time], CultureInfo.InvariantCulture))],
-            [.. rows.Select(r => r[status] == "2")],
+            [.. rows.Select(r => double.Parse(r[Array.IndexOf(header, "time")], CultureInfo.InvariantCulture))],
+            [.. rows.Select(r => r[Array.IndexOf(header, "status")] == "2")],
             [.. predictions.Select(p => p.GetProperty("risk").GetDouble())]).Index;
 
         var reference = Reference(Fold);
@@ -93,13 +118,12 @@ public sealed class LungFoldHttpTests
         Assert.True(Math.Abs(c - reference) <= 0.01, FormattableString.Invariant($"C-index {c:0.0000} vs R {reference:0.0000}"));
     }
 
-    /// <summary>R's Harrell's C on the fold, from the committed output of reference/lung-age-sex.R.</summary>
+    /// <summary>R's Harrell's C on the fold (coxph-ridge, the product's featurization, scope "all": the Cox penalty's
+    /// variance scaling makes the product's fit the fit on fully standardized slots, docs/survival.md).</summary>
     private static double Reference(int fold)
     {
-        var csv = SurvivalHttp.ReadRepoFile("tests", "HealthAnalytics.Integration.Tests", "Survival", "reference", "lung-age-sex.csv").Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        var header = csv[0].Split(',');
-        var row = csv.Skip(1).Select(l => l.Split(',')).Single(r => r[Array.IndexOf(header, "fold")] == fold.ToString(CultureInfo.InvariantCulture));
-        return double.Parse(row[Array.IndexOf(header, "harrellC")], CultureInfo.InvariantCulture);
+        var json = JsonNode.Parse(SurvivalHttp.ReadRepoFile("bench", "reference", "results", "lung-death.json"))!;
+        return json["models"]!["coxph-ridge"]!["folds"]!.AsArray().Single(f => f!["fold"]!.GetValue<int>() == fold)!["harrellC"]!.GetValue<double>();
     }
 
     private static string[] Cells(string line) => [.. line.TrimEnd('\r').Split(',').Select(c => c.Trim('"'))];

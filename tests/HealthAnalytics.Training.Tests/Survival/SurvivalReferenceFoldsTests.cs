@@ -13,7 +13,8 @@ namespace HealthAnalytics.Training.Tests.Survival;
 /// of the clinical suite's nine survival tasks (<c>tests/corpora/clinical/suite.json</c>), against R's
 /// <c>coxph(ridge(theta = 1, scale = FALSE))</c> committed in <c>bench/reference/results/</c>. The product's penalty is
 /// θ/2·Σ var(xⱼ)·βⱼ² on unstandardized slots, i.e. the reference's penalty on every slot standardized (scope <c>all</c>),
-/// up to the n/(n−1) of the sample variance. Bar: mean Harrell's C within 0.01 (bench/reference/README.md). The boosted
+/// up to the n/(n−1) of the sample variance. Bar: mean Harrell's C within 0.01 (bench/reference/README.md); Uno's C and
+/// the IBS over [0, τ] are checked too (0.001, 0.002). The boosted
 /// trainer is fitted on the same folds and reported beside it (no bar: another model).
 /// </summary>
 public sealed class SurvivalReferenceFoldsTests
@@ -40,6 +41,10 @@ public sealed class SurvivalReferenceFoldsTests
         Measurements.Record(FormattableString.Invariant(
             $"reference folds {task}: Cox C {cox.C:F4} vs R coxph-ridge {r.C:F4} ({cox.C - r.C:+0.0000;-0.0000;0.0000}); Uno C {cox.Uno:F4} vs {r.Uno:F4}; IBS {cox.Ibs:F4} vs {r.Ibs:F4}; boosted C {boosted.C:F4}, IBS {boosted.Ibs:F4}"));
         Assert.True(Math.Abs(cox.C - r.C) <= 0.01, FormattableString.Invariant($"{task}: C {cox.C:F4} vs R {r.C:F4}"));
+
+        // Context metrics, same definitions (bench/reference/README.md): Uno's C exactly, the IBS up to its 100-step grid.
+        Assert.True(Math.Abs(cox.Uno - r.Uno) <= 0.001, FormattableString.Invariant($"{task}: Uno C {cox.Uno:F4} vs R {r.Uno:F4}"));
+        Assert.True(Math.Abs(cox.Ibs - r.Ibs) <= 0.002, FormattableString.Invariant($"{task}: IBS {cox.Ibs:F4} vs R {r.Ibs:F4}"));
     }
 
     private static JsonNode Reference(string task) =>
