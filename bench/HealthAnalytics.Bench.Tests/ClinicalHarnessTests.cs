@@ -103,7 +103,14 @@ public sealed class ClinicalHarnessTests
         var rows = new List<Dictionary<string, string>>();
         foreach (var row in reader)
         {
-            rows.Add(header.Select((h, i) => (h, v: row[i].ToString())).ToDictionary(x => x.h, x => x.v, StringComparer.Ordinal));
+            // A Sep row is a ref struct, which a lambda cannot capture: the cells are read in a plain loop.
+            var cells = new Dictionary<string, string>(StringComparer.Ordinal);
+            for (var i = 0; i < header.Count; i++)
+            {
+                cells[header[i]] = row[i].ToString();
+            }
+
+            rows.Add(cells);
         }
 
         return rows;
