@@ -50,7 +50,7 @@ public static class ModelSpecReader
         try
         {
             return JsonSerializer.Deserialize<ModelSpec>(json, SpecJson) is { } spec
-                ? new(spec, [])
+                ? new(WithTaskDefaults(spec, json), [])
                 : new(null, [new ConfigError("$", "the spec is null")]);
         }
         catch (JsonException ex)
@@ -88,7 +88,23 @@ public static class ModelSpecReader
             throw new ModelSpecException($"Model spec is not valid JSON at {ex.Path} (line {ex.LineNumber + 1}).");
         }
 
-        return WithHash(spec ?? throw new ModelSpecException("Model spec is empty."), source);
+        return WithHash(WithTaskDefaults(spec ?? throw new ModelSpecException("Model spec is empty."), json), source);
+    }
+
+    /// <summary>
+    /// A spec that names no promotion metric gets its task's first one (<see cref="IModelTask.PromotionMetrics"/>, e.g.
+    /// <c>qini</c> for treatment-effect) instead of the binary default <c>auc</c>; a metric the spec names is kept as written.
+    /// </summary>
+    private static ModelSpec WithTaskDefaults(ModelSpec spec, string json)
+    {
+        if (ModelTasks.Find(spec.Task) is not { } task || task.PromotionMetrics.ContainsKey(spec.Promotion.Metric))
+        {
+            return spec;
+        }
+
+        using var document = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        var named = document.RootElement.TryGetProperty("promotion", out var promotion) && promotion.ValueKind == JsonValueKind.Object && promotion.TryGetProperty("metric", out _);
+        return named ? spec : spec with { Promotion = spec.Promotion with { Metric = task.PromotionMetrics.Keys.First() } };
     }
 
     private static ModelSpec WithHash(ModelSpec spec, string source) =>

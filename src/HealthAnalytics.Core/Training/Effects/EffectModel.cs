@@ -107,6 +107,59 @@ public sealed class EffectModel
 
     public string SaveParameters() => JsonSerializer.Serialize(Parameters, JsonOptions);
 
+    /// <summary>
+    /// The non-constant models as named ML.NET models of a <see cref="ModelBundle"/> (<c>mu0</c>, <c>mu1</c>, <c>tau</c>);
+    /// a constant model is its value in <see cref="EffectModelParameters.Constants"/>.
+    /// </summary>
+    public IReadOnlyDictionary<string, BundledModel> BundledModels()
+    {
+        var models = new Dictionary<string, BundledModel>(StringComparer.Ordinal);
+        foreach (var booster in new[] { _mu0, _mu1, _tau })
+        {
+            if (booster?.Transformer is { } transformer)
+            {
+                models[booster.Name] = new BundledModel(transformer, booster.InputSchema);
+            }
+        }
+
+        return models;
+    }
+
+    /// <summary>The model of a loaded bundle: its parameters and the named models of <see cref="BundledModels"/>.</summary>
+    public static EffectModel FromBundle(EffectModelParameters parameters, Microsoft.ML.MLContext ml, IReadOnlyDictionary<string, BundledModel> models)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(models);
+        var kind = parameters.Outcome == OutcomeKind.Binary ? BoosterKind.Classifier : BoosterKind.Regression;
+        Booster Read(string name, BoosterKind k) =>
+            Booster.FromTransformer(name, k, ml, models.GetValueOrDefault(name)?.Transformer, parameters.Constants.GetValueOrDefault(name), parameters.Width);
+        var tau = parameters.Learner == EffectLearner.DRLearner ? Read("tau", BoosterKind.Regression) : null;
+        return new EffectModel(parameters, Read("mu0", kind), Read("mu1", kind), tau);
+    }
+
+    /// <summary>The effect (treated − control, outcome units) of <paramref name="rows"/> of a feature matrix, in order.</summary>
+    public double[] PredictEffects(float[] matrix, IReadOnlyList<int> rows)
+    {
+        ArgumentNullException.ThrowIfNull(matrix);
+        ArgumentNullException.ThrowIfNull(rows);
+        double[] effects;
+        if (_tau is not null)
+        {
+            effects = _tau.Predict(matrix, rows);
+        }
+        else
+        {
+            var control = _mu0.Predict(matrix, rows);
+            effects = _mu1.Predict(matrix, rows);
+            for (var i = 0; i < effects.Length; i++)
+            {
+                effects[i] -= control[i];
+            }
+        }
+
+        return Parameters.Outcome == OutcomeKind.Binary ? [.. effects.Select(e => Math.Clamp(e, -1, 1))] : effects;
+    }
+
     public static EffectModel Load(string parametersJson, IReadOnlyDictionary<string, byte[]> models)
     {
         ArgumentNullException.ThrowIfNull(models);
