@@ -11,13 +11,15 @@ using HealthAnalytics.Synthetic.Trials;
 namespace HealthAnalytics.Bench.Effects;
 
 /// <summary>
-/// <c>./dev bench effects [--trials DIR] [--corpus DIR]</c>: randomized trials through the product's public path
+/// <c>./dev bench effects [--trials DIR] [--corpus DIR] [--rows N] [--seed S] [--no-cohorts]</c>: randomized trials through the product's public path
 /// (docs/treatment-effects.md, "Real trials through the public path"). For each trial in DIR (files
 /// <c>{dataset}.contract.json</c>, <c>{dataset}.spec.json</c>, <c>{dataset}.csv</c>, optionally <c>{dataset}.instance.json</c>):
 /// PUT the contract and the spec, upload the CSV where a partner drops it, wait until it is curated, retrain over HTTP,
 /// read the version's card from the model store, and predict the instance over HTTP. Without <c>--trials</c>, the four
 /// trials of the clinical corpus are exported first (<see cref="TrialExports"/>). The dev host runs as its own process
-/// over Azurite (HA_STORAGE_CONNECTION, exported by <c>./dev bench</c>). Results: bench/results/effects-trials-*.md and .json.
+/// over Azurite (HA_STORAGE_CONNECTION, exported by <c>./dev bench</c>). Then, unless <c>--no-cohorts</c>, the synthetic
+/// cohort (<c>--rows</c>, default 50,000; <c>--seed</c>, default 1) randomized and confounded (<see cref="EffectCohortBench"/>).
+/// Results: bench/results/effects-trials-*.md and .json.
 /// </summary>
 public static class EffectTrialsBench
 {
@@ -52,6 +54,9 @@ public static class EffectTrialsBench
         using var client = new HttpClient { Timeout = TimeSpan.FromMinutes(20) };
         var blobs = new BlobServiceClient(connection);
         var results = new List<JsonObject>();
+        var cohorts = new List<JsonObject>();
+        var rows = int.Parse(Option(args, "--rows") ?? "50000", CultureInfo.InvariantCulture);
+        var seed = long.Parse(Option(args, "--seed") ?? "1", CultureInfo.InvariantCulture);
         var rc = 0;
         await using (var host = DevHostProcess.Start(hostDll, connection))
         {
@@ -70,13 +75,34 @@ public static class EffectTrialsBench
                     Log($"  {stem} failed: {ex.Message}");
                 }
             }
+
+            foreach (var assignment in args.Contains("--no-cohorts") ? [] : new[] { Synthetic.Cohorts.TreatmentAssignment.Randomized, Synthetic.Cohorts.TreatmentAssignment.Confounded })
+            {
+                Log($"synthetic cohort, {assignment}, {rows:N0} rows: upload, retrain, predict every row ...");
+                try
+                {
+                    cohorts.Add(await EffectCohortBench.RunAsync(client, host.BaseAddress, blobs, repoRoot, rows, seed, assignment, ct));
+                }
+                catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or TimeoutException or JsonException or KeyNotFoundException)
+                {
+                    rc = 1;
+                    cohorts.Add(new JsonObject { ["design"] = assignment.ToString(), ["error"] = ex.Message });
+                    Log($"  cohort failed: {ex.Message}");
+                }
+            }
         }
 
-        var markdown = Markdown(results, startedAt);
+        var builder = new StringBuilder(Markdown(results, startedAt));
+        if (cohorts.Count > 0)
+        {
+            EffectCohortBench.AppendMarkdown(builder, cohorts);
+        }
+
+        var markdown = builder.ToString();
         var dir = Path.Combine(repoRoot, "bench", "results");
         Directory.CreateDirectory(dir);
         var stamp = startedAt.UtcDateTime.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
-        await File.WriteAllTextAsync(Path.Combine(dir, $"effects-trials-{stamp}.json"), new JsonArray([.. results]).ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n", ct);
+        await File.WriteAllTextAsync(Path.Combine(dir, $"effects-trials-{stamp}.json"), new JsonObject { ["trials"] = new JsonArray([.. results]), ["cohorts"] = new JsonArray([.. cohorts]) }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n", ct);
         await File.WriteAllTextAsync(Path.Combine(dir, $"effects-trials-{stamp}.md"), markdown, ct);
         Console.WriteLine(markdown);
         Log($"wrote bench/results/effects-trials-{stamp}.md and .json");
