@@ -124,6 +124,7 @@ public sealed class TreatmentEffectPublicPathTests
             var control = p.GetProperty("outcomes").GetProperty("control").GetDouble();
             Assert.InRange(treated, 0, 1);
             Assert.InRange(control, 0, 1);
+            Assert.Equal(p.GetProperty("effect").GetDouble(), treated - control, tolerance: 2e-6);
             var interval = p.GetProperty("interval");
             Assert.True(interval.GetProperty("lower").GetDouble() <= interval.GetProperty("upper").GetDouble());
             Assert.Contains(leaves, l => l.GetProperty("rule").GetString() == p.GetProperty("subgroup").GetProperty("rule").GetString());

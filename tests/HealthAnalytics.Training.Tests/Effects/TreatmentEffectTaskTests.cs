@@ -189,6 +189,7 @@ public sealed class TreatmentEffectTaskTests
             Assert.Equal(JsonSerializer.Serialize(b), JsonSerializer.Serialize(a));
             Assert.InRange(a.Outcomes["treated"], 0, 1);
             Assert.InRange(a.Outcomes["control"], 0, 1);
+            Assert.Equal(a.Effect, a.Outcomes["treated"] - a.Outcomes["control"], tolerance: 2e-6); // the outcomes and their difference agree
             Assert.Equal(-a.Effect, a.Benefit, 9); // an event is an adverse outcome: benefit = fewer events
             Assert.Equal(a.Benefit > 0.02 ? "treated" : "control", a.Recommendation.Arm);
             Assert.Equal(a.Benefit > 0.02 ? "trt in {2}" : "trt in {1}", a.Recommendation.Definition);

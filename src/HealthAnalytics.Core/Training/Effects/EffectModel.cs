@@ -78,13 +78,25 @@ public sealed class EffectModel
             throw new ArgumentException($"Expected {Parameters.Width} feature values.", nameof(features));
         }
 
+        // The outcomes and the effect agree (treated = control + effect): the control-arm model gives the baseline, the
+        // chosen learner the difference. For the DR-learner the treated outcome is therefore μ0 + τ, not μ1, whose
+        // difference with μ0 is the T-learner's effect; a binary outcome's τ is clipped so that it stays a probability.
         var control = _mu0.Predict(features);
-        var treated = _mu1.Predict(features);
-        var effect = _tau is null ? treated - control : _tau.Predict(features);
-        if (Parameters.Outcome == OutcomeKind.Binary)
+        double effect;
+        if (_tau is null)
         {
-            effect = Math.Clamp(effect, -1, 1);
+            effect = _mu1.Predict(features) - control;
         }
+        else
+        {
+            effect = _tau.Predict(features);
+            if (Parameters.Outcome == OutcomeKind.Binary)
+            {
+                effect = Math.Clamp(effect, -control, 1 - control);
+            }
+        }
+
+        var treated = control + effect;
 
         var sign = Parameters.Direction == OutcomeDirection.HigherIsBetter ? 1 : -1;
         var leafId = Parameters.Tree.Route(raw);
@@ -142,22 +154,17 @@ public sealed class EffectModel
     {
         ArgumentNullException.ThrowIfNull(matrix);
         ArgumentNullException.ThrowIfNull(rows);
-        double[] effects;
-        if (_tau is not null)
+        // As Predict: μ1 − μ0 for the T-learner; τ for the DR-learner, for a binary outcome clipped to [−μ0, 1 − μ0].
+        var control = _mu0.Predict(matrix, rows);
+        var effects = _tau is not null ? _tau.Predict(matrix, rows) : _mu1.Predict(matrix, rows);
+        for (var i = 0; i < effects.Length; i++)
         {
-            effects = _tau.Predict(matrix, rows);
-        }
-        else
-        {
-            var control = _mu0.Predict(matrix, rows);
-            effects = _mu1.Predict(matrix, rows);
-            for (var i = 0; i < effects.Length; i++)
-            {
-                effects[i] -= control[i];
-            }
+            effects[i] = _tau is null ? effects[i] - control[i]
+                : Parameters.Outcome == OutcomeKind.Binary ? Math.Clamp(effects[i], -control[i], 1 - control[i])
+                : effects[i];
         }
 
-        return Parameters.Outcome == OutcomeKind.Binary ? [.. effects.Select(e => Math.Clamp(e, -1, 1))] : effects;
+        return effects;
     }
 
     public static EffectModel Load(string parametersJson, IReadOnlyDictionary<string, byte[]> models)
