@@ -14,6 +14,7 @@ public static class ModelTasks
     [
         new BinaryClassificationTask(),
         new ClusteringTask(),
+        new RegressionTask(),
         new TreatmentEffectTask(),
     ];
 
