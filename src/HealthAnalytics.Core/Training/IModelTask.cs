@@ -17,7 +17,8 @@ public interface IModelTask
     /// <summary>Trainer names a spec of this task may give (<c>trainer.name</c>); the first is the one documented as default.</summary>
     IReadOnlyList<string> Trainers { get; }
 
-    /// <summary>Metrics a spec may promote on (<c>promotion.metric</c>) → whether a higher value is better.</summary>
+    /// <summary>Metrics a spec may promote on (<c>promotion.metric</c>) → whether a higher value is better; the first is the
+    /// default.</summary>
     IReadOnlyDictionary<string, bool> PromotionMetrics { get; }
 
     /// <summary>Whether this task's champions assign subgroups that other tasks' per-group metrics use (clustering):

@@ -92,19 +92,32 @@ public static class ModelSpecReader
     }
 
     /// <summary>
-    /// A spec that names no promotion metric gets its task's first one (<see cref="IModelTask.PromotionMetrics"/>, e.g.
-    /// <c>qini</c> for treatment-effect) instead of the binary default <c>auc</c>; a metric the spec names is kept as written.
+    /// A spec that names no trainer or no promotion metric gets its task's defaults: the first of
+    /// <see cref="IModelTask.Trainers"/> and of <see cref="IModelTask.PromotionMetrics"/> (binary: lightgbm and auc, as
+    /// before; survival: cox and cIndex). The members' own C# defaults cannot know the task.
     /// </summary>
     private static ModelSpec WithTaskDefaults(ModelSpec spec, string json)
     {
-        if (ModelTasks.Find(spec.Task) is not { } task || task.PromotionMetrics.ContainsKey(spec.Promotion.Metric))
+        if (ModelTasks.Find(spec.Task) is not { } task)
         {
             return spec;
         }
 
         using var document = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-        var named = document.RootElement.TryGetProperty("promotion", out var promotion) && promotion.ValueKind == JsonValueKind.Object && promotion.TryGetProperty("metric", out _);
-        return named ? spec : spec with { Promotion = spec.Promotion with { Metric = task.PromotionMetrics.Keys.First() } };
+        bool Has(string member, string inner) => document.RootElement.EnumerateObject().Any(p =>
+            string.Equals(p.Name, member, StringComparison.OrdinalIgnoreCase) && p.Value.ValueKind == JsonValueKind.Object
+            && p.Value.EnumerateObject().Any(q => string.Equals(q.Name, inner, StringComparison.OrdinalIgnoreCase)));
+        if (!Has("trainer", "name"))
+        {
+            spec = spec with { Trainer = spec.Trainer with { Name = task.Trainers[0] } };
+        }
+
+        if (!Has("promotion", "metric"))
+        {
+            spec = spec with { Promotion = spec.Promotion with { Metric = task.PromotionMetrics.Keys.First() } };
+        }
+
+        return spec;
     }
 
     private static ModelSpec WithHash(ModelSpec spec, string source) =>

@@ -27,7 +27,7 @@ internal sealed class TreatmentEffectTask : IModelTask
     private const string PeheMetric = "pehe";
 
     /// <summary>The candidate's out-of-fold evaluation, kept while its run scores the champion on it.</summary>
-    private readonly ConditionalWeakTable<TrainedModel, Evaluation> _evaluations = [];
+    private readonly ConditionalWeakTable<TrainedModel, CandidateEvaluation> _evaluations = [];
 
     public ModelTask Task => ModelTask.TreatmentEffect;
 
@@ -239,8 +239,8 @@ internal sealed class TreatmentEffectTask : IModelTask
             }
             else
             {
-                CheckValues("$.treatment.treated", treatment, t.Treated, error);
-                CheckValues("$.treatment.control", treatment, t.Control, error);
+                CheckValues(spec, schema, "$.treatment.treated", treatment, t.Treated, error);
+                CheckValues(spec, schema, "$.treatment.control", treatment, t.Control, error);
             }
         }
 
@@ -256,7 +256,7 @@ internal sealed class TreatmentEffectTask : IModelTask
 
                 if (Column("$.outcome.event", o.Event, "event status") is { } status)
                 {
-                    CheckPositive("$.outcome", status, o.Positive, error);
+                    CheckPositive(spec, schema, "$.outcome", status, o.Positive, error);
                 }
 
                 outcomeNames.AddRange([o.Time, o.Event]);
@@ -269,7 +269,7 @@ internal sealed class TreatmentEffectTask : IModelTask
                 }
                 else if (o.Positive is not null || outcome.Type == ColumnType.Boolean)
                 {
-                    CheckPositive("$.outcome", outcome, o.Positive, error);
+                    CheckPositive(spec, schema, "$.outcome", outcome, o.Positive, error);
                 }
 
                 outcomeNames.Add(o.Column);
@@ -289,7 +289,7 @@ internal sealed class TreatmentEffectTask : IModelTask
         }
     }
 
-    private static void CheckPositive(string path, CuratedColumn column, IReadOnlyList<JsonElement>? positive, Action<string, string> error)
+    private static void CheckPositive(ModelSpec spec, CuratedSchema schema, string path, CuratedColumn column, IReadOnlyList<JsonElement>? positive, Action<string, string> error)
     {
         if (positive is null)
         {
@@ -307,36 +307,19 @@ internal sealed class TreatmentEffectTask : IModelTask
             return;
         }
 
-        CheckValues(path + ".positive", column, positive, error);
+        CheckValues(spec, schema, path + ".positive", column, positive, error);
     }
 
-    /// <summary>Each value must have the column's JSON type (and be one of its categories); messages never quote it.</summary>
-    private static void CheckValues(string path, CuratedColumn column, IReadOnlyList<JsonElement> values, Action<string, string> error)
-    {
-        for (var i = 0; i < values.Count; i++)
+    /// <summary>Each value must be a value of the column after the contract's normalization (as a binary label's positive
+    /// values: canonical category or alias, number, boolean word); messages never quote it.</summary>
+    private static void CheckValues(ModelSpec spec, CuratedSchema schema, string path, CuratedColumn column, IReadOnlyList<JsonElement> values, Action<string, string> error) =>
+        Outcomes.Validate(spec with { Features = [] }, new LabelSpec { Column = column.Name, Positive = values }, schema, binary: true, (at, message) =>
         {
-            var v = values[i];
-            var at = $"{path}[{i}]";
-            switch (EffectInputs.KindOf(column))
+            if (at.StartsWith("$.label.positive[", StringComparison.Ordinal))
             {
-                case FeatureKind.Categorical when v.ValueKind != JsonValueKind.String:
-                    error(at, "must be a string (the column holds categories or text)");
-                    break;
-                case FeatureKind.Categorical when column.Categories.Count > 0 && !column.Categories.Contains(v.GetString()!, StringComparer.Ordinal):
-                    error(at, "is not one of the column's categories (canonical values)");
-                    break;
-                case FeatureKind.Boolean when v.ValueKind is not (JsonValueKind.True or JsonValueKind.False):
-                    error(at, "must be true or false (the column is boolean)");
-                    break;
-                case FeatureKind.Numeric when v.ValueKind != JsonValueKind.Number:
-                    error(at, "must be a number (the column is numeric)");
-                    break;
-                case FeatureKind.Numeric when column.Type == ColumnType.Integer && !(v.TryGetDouble(out var d) && d == Math.Floor(d)):
-                    error(at, "must be a whole number (the column is integer)");
-                    break;
+                error(path + at["$.label.positive".Length..], message);
             }
-        }
-    }
+        });
 
     private static bool SameValue(JsonElement a, JsonElement b) =>
         a.ValueKind == JsonValueKind.String || b.ValueKind == JsonValueKind.String
@@ -348,9 +331,7 @@ internal sealed class TreatmentEffectTask : IModelTask
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(schema);
         var columns = new Dictionary<string, FeatureKind>(StringComparer.Ordinal);
-        var o = spec.Outcome!;
-        string?[] names = [spec.Treatment!.Column, o.Column, o.Time, o.Event, spec.Effects?.Cluster, spec.Effects?.Truth];
-        foreach (var name in names.OfType<string>())
+        foreach (var name in OutcomeColumnNames(spec).OfType<string>())
         {
             columns[name] = EffectInputs.KindOf(schema.Find(name) ?? throw new ModelSpecException("A column of this spec is no longer a column of its dataset."));
         }
@@ -358,57 +339,37 @@ internal sealed class TreatmentEffectTask : IModelTask
         return columns;
     }
 
+    private static string?[] OutcomeColumnNames(ModelSpec spec) =>
+        [spec.Treatment?.Column, spec.Outcome?.Column, spec.Outcome?.Time, spec.Outcome?.Event, spec.Effects?.Cluster, spec.Effects?.Truth];
+
     public TrainedModel Train(TrainingRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         var clock = Stopwatch.StartNew();
-        var (spec, schema, table) = (request.Spec, request.Schema, request.Table);
-        var definition = EffectInputs.Define(spec, schema);
-        var rows = EffectInputs.Rows(spec, schema, table);
-        var analysed = table.Select(rows.Rows);
-        var features = spec.Features.Select(f => (f, ModelSpecReader.KindOf(f, schema), schema.Find(f.Name))).ToList();
-        var options = Options(spec, definition, rows.Rows.Length);
+        var spec = request.Spec;
+        var run = Estimate(spec, request.Schema, request.Table);
         var manifest = new ModelManifest
         {
             Model = spec.Name,
             Version = request.Version,
             Task = Task,
             Trainer = spec.Trainer.Name,
-            Featurizer = Featurizer.Fit(rows.Rows.Length > 0 ? analysed : table, features, standardize: false),
+            Featurizer = run.Featurizer,
             TrainedAt = request.Now,
             CodeVersion = request.CodeVersion,
+            Spec = ModelManifest.SpecElement(spec),
         };
-
-        // Too few rows in an arm to featurize and cross-fit: refused before fitting, as the estimator would refuse it.
-        var treatedRows = rows.Treated.Count(x => x);
-        if (treatedRows < options.MinArmRows || rows.Rows.Length - treatedRows < options.MinArmRows)
+        var rows = run.Rows;
+        var leftOut = rows.Counts.NoArm + rows.Counts.NoOutcome + rows.Counts.CensoredBeforeHorizon;
+        if (run.Fit is not { Estimated: true } fit)
         {
-            var reason = $"too few rows in an arm: {treatedRows} treated, {rows.Rows.Length - treatedRows} control with an outcome (at least {options.MinArmRows} each are needed)";
-            return Refused(manifest, definition, rows, analysed, spec, options, reason, null, clock);
-        }
-
-        var data = new EffectData
-        {
-            Features = manifest.Featurizer.Transform(analysed),
-            Width = manifest.Featurizer.Width,
-            SlotNames = manifest.Featurizer.SlotNames,
-            Treated = rows.Treated,
-            Outcome = rows.Outcome,
-            Columns = [.. features.Select(f => RuleColumn(f.f.Name, f.Item2, f.Item3?.Unit, analysed))],
-            Clusters = rows.Clusters,
-            TrueEffects = rows.Truth,
-        };
-        var fit = EffectEstimator.Fit(data, options);
-        if (!fit.Estimated)
-        {
-            return Refused(manifest, definition, rows, analysed, spec, options, fit.RefusalReason!, fit.Overlap, clock);
+            return Refused(manifest, run, spec, clock, leftOut);
         }
 
         var report = fit.Report!;
         var model = fit.Model!;
         var kept = Enumerable.Range(0, rows.Rows.Length).Where(i => fit.OutOfFold!.Kept[i]).ToArray();
-        var keptTable = analysed.Select(kept);
-        var chosen = report.Learners.Single(l => l.Learner == options.Learner);
+        var chosen = report.Learners.Single(l => l.Learner == run.Options.Learner);
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal)
         {
             [QiniMetric] = chosen.Qini.Coefficient.Value,
@@ -436,30 +397,95 @@ internal sealed class TreatmentEffectTask : IModelTask
             metrics["kaplanMeierRiskDifference"] = km.Difference.Value;
         }
 
-        var sign = definition.Direction == OutcomeDirection.HigherIsBetter ? 1 : -1;
+        var sign = run.Definition.Direction == OutcomeDirection.HigherIsBetter ? 1 : -1;
         var trained = new TrainedModel
         {
-            Bundle = new ModelBundle(manifest.WithParameters(new TreatmentEffectParameters(definition, rows.Counts, model.Parameters, null)), new MLContext(spec.Validation.Seed), model.BundledModels()),
+            Bundle = new ModelBundle(manifest.WithParameters(new TreatmentEffectParameters(run.Definition, rows.Counts, model.Parameters, null)), new MLContext(spec.Validation.Seed), model.BundledModels()),
             Metrics = metrics,
-            CardSections = Sections(spec, options, definition, rows, fit),
-            Holdout = keptTable,
+            CardSections = Sections(spec, run.Options, run.Definition, rows, fit),
+            Evaluation = Evaluation(run.Options, report, chosen),
+            Holdout = run.Analysed.Select(kept),
             TrainRows = kept.Length,
+            RowsWithoutOutcome = leftOut,
             TrainSeconds = clock.Elapsed.TotalSeconds,
         };
-        _evaluations.AddOrUpdate(trained, new Evaluation(
-            keptTable, [.. kept.Select(i => sign * fit.OutOfFold!.PseudoOutcome[i])], rows.Clusters is { } c ? [.. kept.Select(i => c[i])] : null,
-            rows.Truth is { } t ? [.. kept.Select(i => t[i])] : null, definition));
+        _evaluations.AddOrUpdate(trained, new CandidateEvaluation(
+            [.. kept.Select(i => rows.Rows[i])], [.. kept.Select(i => sign * fit.OutOfFold!.PseudoOutcome[i])],
+            rows.Clusters is { } c ? [.. kept.Select(i => c[i])] : null, rows.Truth is { } t ? [.. kept.Select(i => t[i])] : null, run.Definition));
         return trained;
     }
 
-    /// <summary>A refused estimate: a rejected version whose card says why, with the overlap report when there is one, and no model.</summary>
-    private static TrainedModel Refused(
-        ModelManifest manifest, EffectDefinition definition, EffectRows rows, TrainingTable analysed, ModelSpec spec, EffectOptions options, string reason,
-        OverlapReport? overlap, Stopwatch clock)
+    /// <summary>One estimation of a spec on a training table: the rows, the featurizer, and the fit (null when refused before fitting).</summary>
+    private sealed record EstimationRun(
+        EffectDefinition Definition, EffectRows Rows, TrainingTable Analysed, Featurizer Featurizer, EffectOptions Options, EffectFit? Fit, string? RefusedBeforeFit);
+
+    /// <summary>Rows, featurization and the effect core's fit for <paramref name="spec"/> (docs/treatment-effects.md, "Training").</summary>
+    private static EstimationRun Estimate(ModelSpec spec, CuratedSchema schema, TrainingTable table)
     {
+        var definition = EffectInputs.Define(spec, schema);
+        var rows = EffectInputs.Rows(spec, schema, table);
+        var analysed = table.Select(rows.Rows);
+        var features = spec.Features.Select(f => (Spec: f, Kind: ModelSpecReader.KindOf(f, schema), Column: schema.Find(f.Name))).ToList();
+        var options = Options(spec, definition, rows.Rows.Length);
+        var featurizer = Featurizer.Fit(rows.Rows.Length > 0 ? analysed : table, [.. features.Select(f => (f.Spec, f.Kind, f.Column))], standardize: false);
+
+        // Too few rows in an arm to featurize and cross-fit: refused before fitting, as the estimator would refuse it.
+        var treatedRows = rows.Treated.Count(x => x);
+        if (treatedRows < options.MinArmRows || rows.Rows.Length - treatedRows < options.MinArmRows)
+        {
+            return new EstimationRun(definition, rows, analysed, featurizer, options, null,
+                $"too few rows in an arm: {treatedRows} treated, {rows.Rows.Length - treatedRows} control with an outcome (at least {options.MinArmRows} each are needed)");
+        }
+
+        var data = new EffectData
+        {
+            Features = featurizer.Transform(analysed),
+            Width = featurizer.Width,
+            SlotNames = featurizer.SlotNames,
+            Treated = rows.Treated,
+            Outcome = rows.Outcome,
+            Columns = [.. features.Select(f => RuleColumn(f.Spec.Name, f.Kind, f.Column?.Unit, analysed))],
+            Clusters = rows.Clusters,
+            TrueEffects = rows.Truth,
+        };
+        return new EstimationRun(definition, rows, analysed, featurizer, options, EffectEstimator.Fit(data, options), null);
+    }
+
+    /// <summary>How the version was evaluated, in the registry's and the card's common terms.</summary>
+    private static EvaluationSummary Evaluation(EffectOptions options, EffectReport report, LearnerEvaluation chosen)
+    {
+        var warnings = new List<string>();
+        var smallestArm = Math.Min(report.TreatedRows, report.ControlRows);
+        if (smallestArm < 100)
+        {
+            warnings.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{smallestArm} rows in the smaller arm: per-patient effects, subgroups and the Qini are imprecise (expect few leaves and intervals that include 0)"));
+        }
+
+        var metrics = new Dictionary<string, MetricEstimate>(StringComparer.Ordinal)
+        {
+            [QiniMetric] = new(chosen.Qini.Coefficient.Value, null, chosen.Qini.Coefficient.Lower, chosen.Qini.Coefficient.Upper),
+            ["ate"] = new(report.Ate.Value, null, report.Ate.Lower, report.Ate.Upper),
+            ["calibrationSlope"] = new(chosen.CalibrationSlope.Value, null, chosen.CalibrationSlope.Lower, chosen.CalibrationSlope.Upper),
+        };
+        if (chosen.Pehe is { } pehe)
+        {
+            metrics[PeheMetric] = new(pehe);
+        }
+
+        return new EvaluationSummary("cross-fitting", report.KeptRows, options.Folds, null, null, null, double.NaN, metrics, warnings,
+            $"cross-fitting in two halves of {options.Folds} folds: every row's effect is estimated by models that never saw it; intervals are 95% influence-function intervals; the served models are refit on all {report.KeptRows} kept rows");
+    }
+
+    /// <summary>A refused estimate: a rejected version whose card says why, with the overlap report when there is one, and no model.</summary>
+    private static TrainedModel Refused(ModelManifest manifest, EstimationRun run, ModelSpec spec, Stopwatch clock, int leftOut)
+    {
+        var overlap = run.Fit?.Overlap;
+        var reason = run.Fit?.RefusalReason ?? run.RefusedBeforeFit!;
+        var rows = run.Rows;
         var sections = new List<CardSection>
         {
-            new TreatmentEffectSection(definition, spec.Design!, Estimator(options.Learner), options.Folds, rows.Counts, overlap?.KeptRows ?? 0,
+            new TreatmentEffectSection(run.Definition, spec.Design!, Estimator(run.Options.Learner), run.Options.Folds, rows.Counts, overlap?.KeptRows ?? 0,
                 rows.Treated.Count(x => x), rows.Treated.Count(x => !x), 0, null, null, null, rows.KaplanMeier, reason),
         };
         if (overlap is not null)
@@ -469,7 +495,7 @@ internal sealed class TreatmentEffectTask : IModelTask
 
         return new TrainedModel
         {
-            Bundle = new ModelBundle(manifest.WithParameters(new TreatmentEffectParameters(definition, rows.Counts, null, reason)), new MLContext(0), new Dictionary<string, BundledModel>()),
+            Bundle = new ModelBundle(manifest.WithParameters(new TreatmentEffectParameters(run.Definition, rows.Counts, null, reason)), new MLContext(0), new Dictionary<string, BundledModel>()),
             Metrics = new Dictionary<string, double>(StringComparer.Ordinal)
             {
                 ["analysedRows"] = rows.Rows.Length,
@@ -477,8 +503,9 @@ internal sealed class TreatmentEffectTask : IModelTask
             },
             CardSections = sections,
             Refusal = reason,
-            Holdout = analysed,
+            Holdout = run.Analysed,
             TrainRows = 0,
+            RowsWithoutOutcome = leftOut,
             TrainSeconds = clock.Elapsed.TotalSeconds,
         };
     }
@@ -545,26 +572,54 @@ internal sealed class TreatmentEffectTask : IModelTask
     };
 
     /// <summary>
-    /// The champion's promotion metric on the candidate's cross-fitted evaluation: its predicted benefit ranks the
-    /// candidate's kept rows against the candidate's out-of-fold pseudo-outcomes (Qini), or its effects are compared with
-    /// the truth (PEHE). The champion may have been fitted on some of these rows, which can only favour it. Null when the
-    /// champion estimates another effect (other arms or outcome) or was refused.
+    /// The champion's promotion metric on the candidate's cross-fitted evaluation, never from a model that saw the rows it
+    /// scores (docs/treatment-effects.md, "Training"). Same spec (new data only): training is deterministic, so re-running
+    /// it would reproduce the candidate's value, which is returned. Another spec: the champion's stored spec is re-run by
+    /// cross-fitting on the candidate's rows, and its out-of-fold effects rank the candidate's kept rows against the
+    /// candidate's out-of-fold pseudo-outcomes (Qini) or are compared with the truth (PEHE). Null when the champion has no
+    /// stored spec, estimates another effect (arms, outcome, direction), needs columns the data lack, is refused on these
+    /// rows or keeps other rows (another design or trimming).
     /// </summary>
     public ChampionScore? ScoreChampion(ModelBundle champion, TrainingRequest request, TrainedModel candidate)
     {
         ArgumentNullException.ThrowIfNull(champion);
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(candidate);
+        var metric = request.Spec.Promotion.Metric;
         if (champion.Manifest.Task != Task || !_evaluations.TryGetValue(candidate, out var evaluation)
-            || champion.Manifest.ParametersAs<TreatmentEffectParameters>() is not { Model: { } parameters } stored || stored.Definition != evaluation.Definition)
+            || champion.Manifest.StoredSpec() is not { Task: ModelTask.TreatmentEffect } championSpec)
         {
             return null;
         }
 
-        var model = EffectModel.FromBundle(parameters, champion.Ml, champion.Models);
-        var matrix = champion.Manifest.Featurizer.Transform(evaluation.Rows);
-        var effects = model.PredictEffects(matrix, [.. Enumerable.Range(0, evaluation.Rows.RowCount)]);
-        if (request.Spec.Promotion.Metric == PeheMetric)
+        if (championSpec.Hash == request.Spec.Hash)
+        {
+            return candidate.Metrics.TryGetValue(metric, out var same) ? new ChampionScore(same) : null;
+        }
+
+        string?[] needed = [.. championSpec.Features.Select(f => f.Name), .. OutcomeColumnNames(championSpec)];
+        if (needed.OfType<string>().Any(c => request.Schema.Find(c) is null || (!request.Table.Numeric.ContainsKey(c) && !request.Table.Categorical.ContainsKey(c)))
+            || ModelSpecReader.Validate(championSpec, request.Schema).Count > 0
+            || EffectInputs.Define(championSpec, request.Schema) != evaluation.Definition)
+        {
+            return null;
+        }
+
+        var rerun = Estimate(championSpec, request.Schema, request.Table);
+        if (rerun.Fit is not { Estimated: true } fit)
+        {
+            return null;
+        }
+
+        var keptRows = Enumerable.Range(0, rerun.Rows.Rows.Length).Where(i => fit.OutOfFold!.Kept[i]).ToArray();
+        if (!keptRows.Select(i => rerun.Rows.Rows[i]).SequenceEqual(evaluation.TableRows))
+        {
+            return null;
+        }
+
+        var tau = rerun.Options.Learner == EffectLearner.TLearner ? fit.OutOfFold!.TLearner : fit.OutOfFold!.DRLearner;
+        var effects = keptRows.Select(i => tau[i]).ToArray();
+        if (metric == PeheMetric)
         {
             return evaluation.Truth is null ? null : new ChampionScore(EffectMath.Pehe(effects, evaluation.Truth));
         }
@@ -575,7 +630,7 @@ internal sealed class TreatmentEffectTask : IModelTask
 
     public ITaskPredictor CreatePredictor(ModelBundle bundle) => new TreatmentEffectPredictor(bundle);
 
-    /// <param name="Rows">The kept rows (the champion's features among the columns).</param>
+    /// <param name="TableRows">The kept rows, as indices into the run's training table.</param>
     /// <param name="BenefitScores">Out-of-fold AIPW pseudo-outcomes × direction, per kept row.</param>
-    private sealed record Evaluation(TrainingTable Rows, double[] BenefitScores, int[]? Clusters, double[]? Truth, EffectDefinition Definition);
+    private sealed record CandidateEvaluation(int[] TableRows, double[] BenefitScores, int[]? Clusters, double[]? Truth, EffectDefinition Definition);
 }

@@ -45,6 +45,9 @@ public sealed class TreatmentEffectTaskTests
     private static TrainedModel Train(ModelSpec spec, TrainingTable table, string version = "v1") =>
         ModelTasks.Get(ModelTask.TreatmentEffect).Train(new TrainingRequest(spec, Schema, table, version, "test", DateTimeOffset.UnixEpoch));
 
+    /// <summary>An edited spec as the reader would give it: its hash recomputed from its content.</summary>
+    private static ModelSpec Rehash(ModelSpec spec) => ModelSpecReader.Parse(JsonSerializer.Serialize(spec, ModelSpecReader.Json));
+
     private static ModelSpec Fast(ModelSpec spec) => spec with
     {
         Effects = (spec.Effects ?? new()) with { Folds = 3 },
@@ -232,21 +235,29 @@ public sealed class TreatmentEffectTaskTests
     }
 
     [Fact]
-    public void ScoreChampion_RanksTheCandidatesRowsWithTheChampionsModel_AndRefusesAnotherEstimand()
+    public void ScoreChampion_NeverScoresAFittedModelOnRowsItSaw_SameSpecIsTheCandidatesValue_AnotherSpecIsRerunOutOfFold()
     {
         var task = ModelTasks.Get(ModelTask.TreatmentEffect);
         var spec = Fast(Spec());
-        var first = Train(spec, Table(CohortData.Generate(2000, 33, TreatmentAssignment.Randomized)));
         var table = Table(CohortData.Generate(2000, 34, TreatmentAssignment.Randomized));
         var request = new TrainingRequest(spec, Schema, table, "v2", "test", DateTimeOffset.UnixEpoch);
         var candidate = task.Train(request);
 
-        var score = task.ScoreChampion(first.Bundle, request, candidate);
-        Assert.NotNull(score);
-        Assert.True(double.IsFinite(score.Score));
+        // The champion's spec equals the candidate's (new data only): re-running it would reproduce the candidate's value.
+        var sameSpec = Train(spec, Table(CohortData.Generate(2000, 33, TreatmentAssignment.Randomized)));
+        Assert.Equal(candidate.Metrics["qini"], task.ScoreChampion(sameSpec.Bundle, request, candidate)!.Score);
 
-        // A champion of another outcome definition (higher is better) estimates another effect: not comparable.
-        var other = Train(spec with { Outcome = spec.Outcome! with { Better = "higher" } }, Table(CohortData.Generate(2000, 35, TreatmentAssignment.Randomized)));
+        // Another spec of the same estimand (the T-learner): re-run by cross-fitting on the candidate's rows, its
+        // out-of-fold effects ranked against the candidate's pseudo-outcomes. With the same folds and nuisance models
+        // that is exactly the T-learner's Qini the candidate's own card reports.
+        var tSpec = spec with { Estimator = "t-learner" };
+        var tChampion = Train(Rehash(tSpec), Table(CohortData.Generate(2000, 35, TreatmentAssignment.Randomized)));
+        var score = task.ScoreChampion(tChampion.Bundle, request, candidate);
+        var comparison = (EstimatorComparisonSection)candidate.CardSections.Single(c => c.Kind == "estimator-comparison");
+        Assert.Equal(comparison.Learners.Single(l => l.Learner == EffectLearner.TLearner).Qini.Value, score!.Score, 12);
+
+        // A champion of another estimand (higher is better) estimates another effect: not comparable.
+        var other = Train(Rehash(spec with { Outcome = spec.Outcome! with { Better = "higher" } }), Table(CohortData.Generate(2000, 36, TreatmentAssignment.Randomized)));
         Assert.Null(task.ScoreChampion(other.Bundle, request, candidate));
     }
 }

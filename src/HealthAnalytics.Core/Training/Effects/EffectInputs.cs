@@ -189,18 +189,10 @@ internal static class EffectInputs
         return [.. treated.Zip(control, (a, b) => a == true ? true : b == true ? false : (bool?)null)];
     }
 
-    /// <summary>Per row: whether the column's value is one of <paramref name="values"/>; null when the value is missing.</summary>
-    private static bool?[] Matches(string column, IReadOnlyList<JsonElement> values, CuratedSchema schema, TrainingTable table)
-    {
-        if (KindOf(schema.Find(column)!) == FeatureKind.Categorical)
-        {
-            var set = values.Select(v => v.GetString()).ToHashSet(StringComparer.Ordinal);
-            return [.. table.Categorical[column].Select(v => v is null ? (bool?)null : set.Contains(v))];
-        }
-
-        var numbers = values.Select(Number).ToHashSet();
-        return [.. table.Numeric[column].Select(v => double.IsFinite(v) ? numbers.Contains(v) : (bool?)null)];
-    }
+    /// <summary>Per row: whether the column's value is one of <paramref name="values"/> (compared after the contract's
+    /// normalization, as a binary label's positive values are: aliases, units, boolean words); null when the value is missing.</summary>
+    private static bool?[] Matches(string column, IReadOnlyList<JsonElement> values, CuratedSchema schema, TrainingTable table) =>
+        Outcomes.Binary(new LabelSpec { Column = column, Positive = values }, schema, table);
 
     /// <summary>A JSON number, or a boolean as 1/0 (boolean columns are held as 1/0).</summary>
     public static double Number(JsonElement value) => value.ValueKind switch
