@@ -75,4 +75,17 @@ public interface ITaskPredictor
 
     /// <summary>One instance (values by feature name; null or absent = missing) → the task's prediction record.</summary>
     Prediction Predict(IReadOnlyDictionary<string, object?> instance);
+
+    /// <summary>Whether predictions can be asked at given times (<see cref="PredictionOptions.Horizons"/>: survival).</summary>
+    bool TakesHorizons => false;
+
+    /// <summary>One instance with the request's options; a task that takes none ignores them.</summary>
+    Prediction Predict(IReadOnlyDictionary<string, object?> instance, PredictionOptions options) => Predict(instance);
+}
+
+/// <summary>Options of one prediction request (query parameters of <c>POST /api/models/{name}/predict</c>).</summary>
+/// <param name="Horizons">Survival: the times to predict S(t) at, in the model's time unit, instead of its spec's horizons.</param>
+public sealed record PredictionOptions(IReadOnlyList<double>? Horizons = null)
+{
+    public static PredictionOptions None { get; } = new();
 }

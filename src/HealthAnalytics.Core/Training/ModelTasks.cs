@@ -15,6 +15,7 @@ public static class ModelTasks
         new BinaryClassificationTask(),
         new ClusteringTask(),
         new RegressionTask(),
+        new SurvivalTask(),
         new TreatmentEffectTask(),
     ];
 
