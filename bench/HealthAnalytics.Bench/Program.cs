@@ -34,6 +34,12 @@ if (args is ["survival", .. var survivalOptions])
     return await HealthAnalytics.Bench.Survival.SurvivalBench.RunAsync(survivalOptions, BenchOptions.FindRepoRoot(), cts.Token);
 }
 
+if (args is ["clinical", .. var clinicalOptions])
+{
+    // The clinical suite through the public path (docs/clinical-suite.md): its own options, outside BenchOptions.
+    return await HealthAnalytics.Bench.Clinical.ClinicalSuite.RunAsync(clinicalOptions, BenchOptions.FindRepoRoot(), cts.Token);
+}
+
 if (args is ["effects", .. var effectsOptions])
 {
     // Randomized trials through the public path (docs/treatment-effects.md): its own options, outside BenchOptions.
