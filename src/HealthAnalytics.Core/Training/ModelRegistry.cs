@@ -32,7 +32,10 @@ public sealed record ModelVersion
     public string? ChampionVersion { get; init; }
 }
 
-/// <param name="DataFingerprint">Hash of spec, contract version and the uploads used: equal fingerprints mean "no new data".</param>
+/// <param name="DataFingerprint">Hash of spec, contract version, key scope and the uploads used: equal fingerprints mean "no new data".</param>
+/// <param name="KeyScope">How primary keys were de-duplicated across uploads: <c>partner</c> or <c>dataset</c>.</param>
+/// <param name="CrossPartnerKeyCollisions">Distinct primary keys that more than one partner sent (kept apart under
+/// <c>partner</c> scope, the latest upload's row kept under <c>dataset</c> scope): counted, never silent.</param>
 public sealed record Lineage(
     IReadOnlyList<LineageUpload> Uploads,
     long RowsRead,
@@ -42,7 +45,9 @@ public sealed record Lineage(
     string ContractVersion,
     string SpecHash,
     string CodeVersion,
-    string DataFingerprint);
+    string DataFingerprint,
+    string KeyScope = "partner",
+    long CrossPartnerKeyCollisions = 0);
 
 public sealed record LineageUpload(string UploadId, string Partner, string ContentHash);
 
