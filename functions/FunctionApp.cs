@@ -14,6 +14,7 @@ public static class FunctionApp
         ArgumentNullException.ThrowIfNull(builder);
         builder.ConfigureFunctionsWebApplication();
         builder.UseMiddleware<ApiErrorMiddleware>();
+        builder.UseAppRoleAuthorization();
         builder.Services
             .AddApplicationInsightsTelemetryWorkerService()
             .ConfigureFunctionsApplicationInsights();

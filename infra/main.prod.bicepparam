@@ -1,30 +1,38 @@
-// Production example: zone-redundant storage, longer retention, more headroom and a warm blob instance.
-// Deploy with `az deployment group create ... --parameters infra/main.prod.bicepparam` (docs/deploy.md),
-// or with azd by pointing AZURE_ENV_NAME / HA_* variables at a prod environment.
+// Production without azd (az CLI, docs/deploy.md "Without azd"): the same prod profile azd uses when
+// HA_ENVIRONMENT_TYPE=prod (modules/profiles.bicep), so both paths deploy the same production.
 using 'main.bicep'
 
+import { prod } from 'modules/profiles.bicep'
+
 param environmentName = readEnvironmentVariable('AZURE_ENV_NAME', 'prod')
-param location = readEnvironmentVariable('AZURE_LOCATION', 'swedencentral')
+param environmentType = prod.environmentType
+param location = readEnvironmentVariable('AZURE_LOCATION', prod.location)
 param tags = {
   environment: 'prod'
-  dataClassification: 'health-pseudonymized'
 }
 
-param storageSkuName = 'Standard_ZRS'
-param blobSoftDeleteRetentionDays = 30
-param logRetentionInDays = 90
-param keyVaultSoftDeleteRetentionInDays = 90
+param storageSkuName = prod.storageSkuName
+param blobSoftDeleteRetentionDays = prod.blobSoftDeleteRetentionDays
+param uploadsRetentionDays = prod.uploadsRetentionDays
+param uploadsImmutabilityDays = prod.uploadsImmutabilityDays
+param previousVersionsRetentionDays = prod.previousVersionsRetentionDays
+param logRetentionInDays = prod.logRetentionInDays
+param keyVaultSoftDeleteRetentionInDays = prod.keyVaultSoftDeleteRetentionInDays
+param enableResourceLocks = prod.enableResourceLocks
+param customerManagedKey = prod.customerManagedKey
+param networkIsolation = prod.networkIsolation
+param functionMaximumInstanceCount = prod.functionMaximumInstanceCount
+param functionInstanceMemoryMB = prod.functionInstanceMemoryMB
+param blobAlwaysReadyInstanceCount = prod.blobAlwaysReadyInstanceCount
+param retrainSchedule = prod.retrainSchedule
 
-param functionMaximumInstanceCount = 100
-param functionInstanceMemoryMB = 4096
-param blobAlwaysReadyInstanceCount = 1
-param retrainSchedule = '0 0 2 * * *'
-
+param keyVaultCreateMode = readEnvironmentVariable('HA_KEY_VAULT_CREATE_MODE', 'default')
 param pseudonymizationKeyId = readEnvironmentVariable('HA_PSEUDONYMIZATION_KEY_ID', 'v1')
-// Production keeps the existing key unless HA_SET_PSEUDONYMIZATION_KEY=true is set for the very first deployment
-// or a deliberate rotation (supply HA_PSEUDONYMIZATION_KEY and a new key id).
-param setPseudonymizationKey = bool(readEnvironmentVariable('HA_SET_PSEUDONYMIZATION_KEY', 'false'))
-param pseudonymizationKey = readEnvironmentVariable('HA_PSEUDONYMIZATION_KEY', '')
+param keyOperatorPrincipalId = readEnvironmentVariable('HA_KEY_OPERATOR_PRINCIPAL_ID', '')
+param keyOperatorPrincipalType = readEnvironmentVariable('HA_KEY_OPERATOR_PRINCIPAL_TYPE', 'User')
+param apiClientId = readEnvironmentVariable('HA_API_CLIENT_ID', '')
+param partners = json(readEnvironmentVariable('HA_PARTNERS', '[]'))
+param operatorIpRanges = json(readEnvironmentVariable('HA_OPERATOR_IP_RANGES', '[]'))
 
-param deployEventSubscription = bool(readEnvironmentVariable('HA_DEPLOY_EVENT_SUBSCRIPTION', 'false'))
-param blobsExtensionKey = readEnvironmentVariable('HA_BLOBS_EXTENSION_KEY', '')
+// Production is isolated: upload events go through the queue, subscribed with the infrastructure (no webhook pass).
+param deployEventSubscription = false

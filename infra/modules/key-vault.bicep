@@ -1,5 +1,5 @@
 metadata name = 'Key Vault'
-metadata description = 'Key Vault with RBAC authorization, soft delete and purge protection, optionally writing one secret, with data-plane role assignments.'
+metadata description = 'Key Vault with RBAC authorization, soft delete and purge protection; optional network isolation (Deny by default), recovery of a soft-deleted vault of the same name, an optional customer-managed storage key, AuditEvent diagnostics and a delete lock. It never writes a secret: the pseudonymization key is written once per key id by infra/scripts/ensure-pseudonymization-key.sh, after checking the vault.'
 
 import { roleAssignmentType, privilegedRoleDefinitionIds } from 'types.bicep'
 
@@ -19,17 +19,35 @@ param tags object = {}
 @maxValue(90)
 param softDeleteRetentionInDays int = 90
 
-@description('Optional. Name of a secret to write. Empty writes no secret (an existing one is left untouched).')
-param secretName string = ''
-
-@description('Conditional. Value of the secret. Required when secretName is set.')
-@secure()
-param secretValue string = ''
+@description('Optional. `recover` brings back a soft-deleted vault of the same name (after `azd down`), with its secrets; `default` creates or updates.')
+@allowed([
+  'default'
+  'recover'
+])
+param createMode string = 'default'
 
 @description('Optional. Data-plane role assignments on the vault (Key Vault Secrets User for the app identity).')
 param roleAssignments roleAssignmentType[] = []
 
-var writeSecret = !empty(secretName)
+@description('Optional. Deny by default: only private endpoints, trusted Azure services (storage reading its customer-managed key) and ipRules reach the vault.')
+param networkIsolation bool = false
+
+@description('Optional. Public IP ranges (CIDR) allowed when networkIsolation is on (the operators who run the key hook).')
+param ipRules string[] = []
+
+@description('Optional. Name of an RSA key to create as the storage customer-managed key. Empty: none.')
+param customerManagedKeyName string = ''
+
+@description('Optional. Role assignments scoped to the customer-managed key only (Key Vault Crypto Service Encryption User for the storage identity).')
+param customerManagedKeyRoleAssignments roleAssignmentType[] = []
+
+@description('Required. Resource id of the Log Analytics workspace receiving the diagnostic settings.')
+param workspaceResourceId string
+
+@description('Optional. Put a CanNotDelete lock on the vault.')
+param lock bool = false
+
+var withKey = !empty(customerManagedKeyName)
 
 resource vault 'Microsoft.KeyVault/vaults@2025-05-01' = {
   name: name
@@ -41,6 +59,7 @@ resource vault 'Microsoft.KeyVault/vaults@2025-05-01' = {
       family: 'A'
       name: 'standard'
     }
+    createMode: createMode
     enableRbacAuthorization: true
     enableSoftDelete: true
     softDeleteRetentionInDays: softDeleteRetentionInDays
@@ -52,19 +71,53 @@ resource vault 'Microsoft.KeyVault/vaults@2025-05-01' = {
     publicNetworkAccess: 'Enabled'
     networkAcls: {
       bypass: 'AzureServices'
-      defaultAction: 'Allow'
+      defaultAction: networkIsolation ? 'Deny' : 'Allow'
+      ipRules: [
+        for ip in (networkIsolation ? ipRules : []): {
+          value: ip
+        }
+      ]
+      virtualNetworkRules: []
     }
   }
 }
 
-resource secret 'Microsoft.KeyVault/vaults/secrets@2025-05-01' = if (writeSecret) {
+resource storageKey 'Microsoft.KeyVault/vaults/keys@2025-05-01' = if (withKey) {
   parent: vault
-  name: writeSecret ? secretName : 'unused'
+  name: withKey ? customerManagedKeyName : 'unused'
   properties: {
-    value: writeSecret && empty(secretValue) ? fail('secretValue is required when secretName is set.') : secretValue
-    contentType: 'text/plain'
+    kty: 'RSA'
+    keySize: 3072
+    keyOps: [
+      'wrapKey'
+      'unwrapKey'
+    ]
     attributes: {
       enabled: true
+    }
+    // Storage follows the latest key version, so a yearly rotation needs no redeployment.
+    rotationPolicy: {
+      attributes: {
+        expiryTime: 'P2Y'
+      }
+      lifetimeActions: [
+        {
+          action: {
+            type: 'rotate'
+          }
+          trigger: {
+            timeAfterCreate: 'P1Y'
+          }
+        }
+        {
+          action: {
+            type: 'notify'
+          }
+          trigger: {
+            timeBeforeExpiry: 'P30D'
+          }
+        }
+      ]
     }
   }
 }
@@ -84,6 +137,46 @@ resource vaultRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   }
 ]
 
+resource keyRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for ra in (withKey ? customerManagedKeyRoleAssignments : []): {
+    name: guid(storageKey.id, ra.principalId, ra.roleDefinitionId)
+    scope: storageKey
+    properties: {
+      principalId: ra.principalId
+      principalType: ra.?principalType ?? 'ServicePrincipal'
+      roleDefinitionId: contains(privilegedRoleDefinitionIds, ra.roleDefinitionId)
+        ? fail('Privileged roles (Owner, Contributor, User Access Administrator) are never assigned by this template.')
+        : subscriptionResourceId('Microsoft.Authorization/roleDefinitions', ra.roleDefinitionId)
+      description: ra.?description ?? ''
+    }
+  }
+]
+
+// Every secret and key access (who, when, from where), and policy evaluations.
+resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-log-analytics'
+  scope: vault
+  properties: {
+    workspaceId: workspaceResourceId
+    logs: [
+      { category: 'AuditEvent', enabled: true }
+      { category: 'AzurePolicyEvaluationDetails', enabled: true }
+    ]
+    metrics: [
+      { category: 'AllMetrics', enabled: true }
+    ]
+  }
+}
+
+resource deleteLock 'Microsoft.Authorization/locks@2020-05-01' = if (lock) {
+  name: 'do-not-delete-${name}'
+  scope: vault
+  properties: {
+    level: 'CanNotDelete'
+    notes: 'Holds the pseudonymization keys: remove this lock deliberately before deleting (docs/deploy.md).'
+  }
+}
+
 @description('The resource id of the vault.')
 output resourceId string = vault.id
 
@@ -92,6 +185,9 @@ output name string = vault.name
 
 @description('The vault URI, e.g. https://NAME.vault.azure.net/.')
 output uri string = vault.properties.vaultUri
+
+@description('The name of the customer-managed key (empty when none).')
+output customerManagedKeyName string = withKey ? storageKey.name : ''
 
 @description('The resource group the vault was deployed into.')
 output resourceGroupName string = resourceGroup().name

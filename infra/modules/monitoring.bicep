@@ -1,5 +1,5 @@
 metadata name = 'Monitoring'
-metadata description = 'Log Analytics workspace and workspace-based Application Insights, both with local (key) authentication disabled: telemetry is accepted only with an Entra token.'
+metadata description = 'Log Analytics workspace and workspace-based Application Insights, both with local (key) authentication disabled: telemetry is accepted only with an Entra token. Diagnostic settings on both (query audit of the workspace, metrics of the component) and an optional delete lock on the workspace (it holds the audit trail).'
 
 import { roleAssignmentType, privilegedRoleDefinitionIds } from 'types.bicep'
 
@@ -26,6 +26,9 @@ param retentionInDays int = 30
 
 @description('Optional. Data-plane role assignments on the Application Insights component (Monitoring Metrics Publisher for the app identity).')
 param roleAssignments roleAssignmentType[] = []
+
+@description('Optional. Put a CanNotDelete lock on the workspace.')
+param lock bool = false
 
 resource workspace 'Microsoft.OperationalInsights/workspaces@2025-07-01' = {
   name: logAnalyticsName
@@ -76,6 +79,43 @@ resource appInsightsRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' =
     }
   }
 ]
+
+// Who queried the logs (the workspace holds the audit trail of the health data).
+resource workspaceDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-log-analytics'
+  scope: workspace
+  properties: {
+    workspaceId: workspace.id
+    logs: [
+      { category: 'Audit', enabled: true }
+    ]
+    metrics: [
+      { category: 'AllMetrics', enabled: true }
+    ]
+  }
+}
+
+// The component's telemetry already lands in the workspace (workspace-based): its setting adds the metrics only,
+// not a second copy of every request and trace.
+resource appInsightsDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-log-analytics'
+  scope: appInsights
+  properties: {
+    workspaceId: workspace.id
+    metrics: [
+      { category: 'AllMetrics', enabled: true }
+    ]
+  }
+}
+
+resource deleteLock 'Microsoft.Authorization/locks@2020-05-01' = if (lock) {
+  name: 'do-not-delete-${logAnalyticsName}'
+  scope: workspace
+  properties: {
+    level: 'CanNotDelete'
+    notes: 'Holds the audit trail of the health data: remove this lock deliberately before deleting (docs/deploy.md).'
+  }
+}
 
 @description('The resource id of the Application Insights component.')
 output resourceId string = appInsights.id

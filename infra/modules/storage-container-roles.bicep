@@ -1,5 +1,5 @@
 metadata name = 'Storage container role assignments'
-metadata description = 'Data-plane role assignments scoped to one blob container (least privilege: e.g. the Event Grid dead-letter writer sees only its container).'
+metadata description = 'Data-plane role assignments scoped to one blob container, optionally narrowed by an ABAC condition (least privilege: e.g. the Event Grid dead-letter writer sees only its container, a partner writes only under its prefix).'
 
 import { roleAssignmentType, privilegedRoleDefinitionIds } from 'types.bicep'
 
@@ -35,6 +35,8 @@ resource containerRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
         ? fail('Privileged roles (Owner, Contributor, User Access Administrator) are never assigned by this template.')
         : subscriptionResourceId('Microsoft.Authorization/roleDefinitions', ra.roleDefinitionId)
       description: ra.?description ?? ''
+      condition: ra.?condition
+      conditionVersion: ra.?condition == null ? null : '2.0'
     }
   }
 ]

@@ -7,11 +7,16 @@
 # Needs: az (logged in), the azd environment values below (azd exports them to hooks).
 set -eu
 
+# Under networkIsolation events go through the upload-events queue, subscribed with the infrastructure: nothing to do.
+if [ "${AZURE_UPLOAD_EVENT_DELIVERY:-webhook}" = "queue" ]; then
+  echo "postdeploy: upload events are delivered through the upload-events queue (subscribed at provision)."
+  exit 0
+fi
+
 : "${AZURE_RESOURCE_GROUP:?run through azd, or export AZURE_RESOURCE_GROUP}"
 : "${AZURE_FUNCTION_APP_NAME:?}"
 : "${AZURE_FUNCTION_APP_HOSTNAME:?}"
 : "${AZURE_EVENTGRID_SYSTEM_TOPIC_NAME:?}"
-: "${AZURE_EVENTGRID_IDENTITY_ID:?}"
 : "${AZURE_STORAGE_ACCOUNT_ID:?}"
 : "${AZURE_DEADLETTER_CONTAINER:?}"
 TIMEOUT_SECONDS="${HA_WEBHOOK_KEY_TIMEOUT_SECONDS:-300}"
@@ -43,12 +48,12 @@ cat > "$params" <<JSON
   "\$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",
   "contentVersion": "1.0.0.0",
   "parameters": {
+    "destinationType": { "value": "webhook" },
     "systemTopicName": { "value": "$AZURE_EVENTGRID_SYSTEM_TOPIC_NAME" },
     "functionAppHostName": { "value": "$AZURE_FUNCTION_APP_HOSTNAME" },
     "blobsExtensionKey": { "value": "$key" },
     "deadLetterStorageAccountResourceId": { "value": "$AZURE_STORAGE_ACCOUNT_ID" },
-    "deadLetterContainerName": { "value": "$AZURE_DEADLETTER_CONTAINER" },
-    "deadLetterIdentityResourceId": { "value": "$AZURE_EVENTGRID_IDENTITY_ID" }
+    "deadLetterContainerName": { "value": "$AZURE_DEADLETTER_CONTAINER" }
   }
 }
 JSON

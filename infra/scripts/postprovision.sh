@@ -1,11 +1,18 @@
 #!/bin/sh
-# azd postprovision hook. Idempotent.
-# The first provision generated the pseudonymization key and wrote it to Key Vault. From now on this azd
-# environment provisions with setPseudonymizationKey=false, so that the key (and every pseudonym derived
-# from it) survives later `azd provision` / `azd up` runs. Rotating the key is a deliberate act: see docs/deploy.md.
+# azd postprovision hook. Idempotent. The vault exists now: make sure the key of the deployed key id is in it
+# (written once, after asking the vault: see ensure-pseudonymization-key.sh), then restart the app when a key was
+# just written, so that its Key Vault reference resolves instead of staying the literal reference (the app refuses
+# to start on an unresolved reference).
 set -eu
-current="$(azd env get-value HA_SET_PSEUDONYMIZATION_KEY 2>/dev/null || true)"
-if [ "$current" != "false" ]; then
-  azd env set HA_SET_PSEUDONYMIZATION_KEY false
-  echo "postprovision: pseudonymization key written once; later provisions keep it (HA_SET_PSEUDONYMIZATION_KEY=false)."
-fi
+here="$(cd "$(dirname "$0")" && pwd)"
+: "${AZURE_RESOURCE_GROUP:?run through azd, or export AZURE_RESOURCE_GROUP}"
+: "${AZURE_FUNCTION_APP_NAME:?}"
+
+out="$(sh "$here/ensure-pseudonymization-key.sh")"
+echo "$out"
+case "$out" in
+  *"pseudonymization key written"*)
+    az functionapp restart -g "$AZURE_RESOURCE_GROUP" -n "$AZURE_FUNCTION_APP_NAME" -o none
+    echo "postprovision: restarted $AZURE_FUNCTION_APP_NAME so that it resolves the new key"
+    ;;
+esac

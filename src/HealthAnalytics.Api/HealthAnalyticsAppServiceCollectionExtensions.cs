@@ -42,6 +42,7 @@ public static class HealthAnalyticsAppServiceCollectionExtensions
         services.AddSingleton<PredictionHandler>();
         services.AddSingleton<OpenApiHandler>();
         services.AddSingleton<ConfigHandler>();
+        services.AddSingleton<ContractInferenceHandler>();
         services.AddHostedService<ChampionRefresher>();
         return services;
     }

@@ -23,7 +23,13 @@ internal static class CompiledTemplate
     public static IReadOnlyList<ArmResource> Resources => AllResources.Value;
 
     // Lazy (not a static initializer) so that a missing template fails each test with its own message.
-    private static readonly Lazy<IReadOnlyList<ArmResource>> AllResources = new(() => [.. Walk(Root, "main")]);
+    private static readonly Lazy<IReadOnlyList<ArmResource>> AllResources = new(() => ResourcesOf(Root));
+
+    /// <summary>Every resource of any compiled template (e.g. a modified copy of <see cref="Root"/>), depth first.</summary>
+    public static IReadOnlyList<ArmResource> ResourcesOf(JsonObject root) => [.. Walk(root, "main")];
+
+    /// <summary>A deep copy of the template, for tests that remove something and check that a check notices.</summary>
+    public static JsonObject Copy() => (JsonObject)Root.DeepClone();
 
     /// <summary>Deployed resources of a type (references to <c>existing</c> resources left out).</summary>
     public static IEnumerable<ArmResource> OfType(string type) =>
@@ -53,15 +59,17 @@ internal static class CompiledTemplate
     {
         var resources = template["resources"] switch
         {
-            JsonArray array => array.OfType<JsonObject>(),
-            JsonObject symbolic => symbolic.Select(p => p.Value).OfType<JsonObject>(), // languageVersion 2.0
+            JsonArray array => array.OfType<JsonObject>().Select(r => (Symbol: (string?)null, Resource: r)),
+            JsonObject symbolic => symbolic.Where(p => p.Value is JsonObject).Select(p => ((string?)p.Key, (JsonObject)p.Value!)), // languageVersion 2.0
             _ => [],
         };
-        foreach (var resource in resources)
+        foreach (var (symbol, resource) in resources)
         {
             var item = new ArmResource((string?)resource["type"] ?? "", (string?)resource["name"], resource, path)
             {
                 Existing = resource["existing"] is JsonValue existing && (bool)existing,
+                Symbol = symbol,
+                Template = template,
             };
             yield return item;
             if (item.Type == "Microsoft.Resources/deployments" && resource["properties"]?["template"] is JsonObject nested)
@@ -102,7 +110,7 @@ internal static class CompiledTemplate
     private static JsonObject Parse(string json, string source) =>
         JsonNode.Parse(json) as JsonObject ?? throw new InvalidOperationException($"{source} is not a JSON object");
 
-    private static string FindBicep()
+    internal static string FindBicep()
     {
         var configured = Environment.GetEnvironmentVariable("HA_BICEP");
         if (!string.IsNullOrWhiteSpace(configured))
@@ -150,4 +158,28 @@ internal sealed record ArmResource(string Type, string? Name, JsonObject Node, s
 
     /// <summary>A reference to a resource deployed elsewhere (Bicep <c>existing</c>), not a deployment of it.</summary>
     public bool Existing { get; init; }
+
+    /// <summary>The Bicep symbolic name (languageVersion 2.0 templates), else null.</summary>
+    public string? Symbol { get; init; }
+
+    /// <summary>The (nested) template the resource is declared in: its variables and parameters.</summary>
+    public JsonObject Template { get; init; } = [];
+
+    /// <summary>The <c>resourceId(...)</c> expression a scope pointing at this resource compiles to.</summary>
+    public string ResourceIdExpression
+    {
+        get
+        {
+            var name = Name ?? "";
+            var args = name.StartsWith('[') && name.EndsWith(']') ? name[1..^1] : $"'{name}'";
+            // A child declared with `parent` is named format('{0}/{1}', parent, child): resourceId takes the segments.
+            const string childFormat = "format('{0}/{1}', ";
+            if (args.StartsWith(childFormat, StringComparison.Ordinal) && args.EndsWith(')'))
+            {
+                args = args[childFormat.Length..^1];
+            }
+
+            return $"[resourceId('{Type}', {args})]";
+        }
+    }
 }

@@ -12,6 +12,7 @@ public sealed class ConfigParityTests
     [
         "APPLICATIONINSIGHTS_",
         "AzureWebJobsStorage__",
+        "AzureWebJobs.", // AzureWebJobs.{function}.Disabled
         "AzureFunctionsJobHost__",
         "FUNCTIONS_",
         "WEBSITE_",

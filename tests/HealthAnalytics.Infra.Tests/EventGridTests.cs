@@ -12,7 +12,8 @@ public sealed class EventGridTests
 
         Assert.Equal("Microsoft.Storage.StorageAccounts", (string?)topic.Properties!["topicType"]);
         Assert.Equal("[parameters('storageAccountResourceId')]", (string?)topic.Properties["source"]);
-        Assert.Equal("UserAssigned", (string?)topic.Node["identity"]!["type"]);
+        // System-assigned: behind the storage firewall only a system identity passes as a trusted service.
+        Assert.Equal("SystemAssigned", (string?)topic.Node["identity"]!["type"]);
     }
 
     [Fact]
@@ -22,7 +23,8 @@ public sealed class EventGridTests
 
         Assert.Equal(["Microsoft.Storage.BlobCreated"], filter["includedEventTypes"]!.AsArray().Select(e => (string)e!));
         Assert.Equal("[format('/blobServices/default/containers/{0}/blobs/', parameters('uploadsContainerName'))]", (string?)filter["subjectBeginsWith"]);
-        Assert.Equal("uploads", (string?)CompiledTemplate.ModuleParam("upload-events", "uploadsContainerName"));
+        Assert.Equal("[variables('names').uploadsContainer]", (string?)CompiledTemplate.ModuleParam("upload-events", "uploadsContainerName"));
+        Assert.Equal("uploads", (string?)CompiledTemplate.Root["variables"]!["names"]!["uploadsContainer"]);
 
         var api = Assert.Single(filter["advancedFilters"]!.AsArray());
         Assert.Equal("data.api", (string?)api!["key"]);
@@ -35,12 +37,12 @@ public sealed class EventGridTests
     [Fact]
     public void Subscription_DeliversToTheBlobExtensionWebhookOfTheEventGridBlobTriggerWithItsSystemKey()
     {
-        var destination = Subscription.Properties!["destination"]!;
+        var destination = (string?)Subscription.Properties!["destination"];
 
-        Assert.Equal("WebHook", (string?)destination["endpointType"]);
-        Assert.Equal(
-            "[format('https://{0}/runtime/webhooks/blobs?functionName=Host.Functions.{1}&code={2}', parameters('functionAppHostName'), parameters('functionName'), parameters('blobsExtensionKey'))]",
-            (string?)destination["properties"]!["endpointUrl"]);
+        Assert.StartsWith("[if(equals(variables('checkedDestination'), 'webhook'), createObject('endpointType', 'WebHook'", destination, StringComparison.Ordinal);
+        Assert.Contains(
+            "format('https://{0}/runtime/webhooks/blobs?functionName=Host.Functions.{1}&code={2}', parameters('functionAppHostName'), parameters('functionName'), parameters('blobsExtensionKey'))",
+            destination, StringComparison.Ordinal);
         // The webhook names a function that exists: the Event Grid sourced blob trigger of the Functions assembly.
         var function = Assert.Single(AppConfigurationReaders.EventGridBlobTriggerFunctions);
         Assert.Equal(function, (string?)CompiledTemplate.ModuleParam("upload-events", "functionName"));
@@ -61,7 +63,7 @@ public sealed class EventGridTests
         Assert.Equal("[parameters('eventTimeToLiveInMinutes')]", (string?)p["retryPolicy"]!["eventTimeToLiveInMinutes"]);
 
         var deadLetter = p["deadLetterWithResourceIdentity"]!;
-        Assert.Equal("UserAssigned", (string?)deadLetter["identity"]!["type"]);
+        Assert.Equal("SystemAssigned", (string?)deadLetter["identity"]!["type"]);
         Assert.Equal("StorageBlob", (string?)deadLetter["deadLetterDestination"]!["endpointType"]);
         Assert.Equal("[parameters('deadLetterContainerName')]", (string?)deadLetter["deadLetterDestination"]!["properties"]!["blobContainerName"]);
     }
@@ -70,7 +72,7 @@ public sealed class EventGridTests
     public void Subscription_IsASecondPass_GatedByDeployEventSubscriptionThatRequiresTheKey()
     {
         var module = CompiledTemplate.Module("upload-events").Node;
-        Assert.Equal("[variables('eventSubscriptionChecked')]", (string?)module["condition"]);
+        Assert.Equal("[or(equals(variables('uploadEventDelivery'), 'queue'), variables('eventSubscriptionChecked'))]", (string?)module["condition"]);
 
         var check = (string?)CompiledTemplate.Root["variables"]!["eventSubscriptionChecked"];
         Assert.Contains("fail(", check, StringComparison.Ordinal);
@@ -83,5 +85,20 @@ public sealed class EventGridTests
         Assert.Contains("systemKeys.blobs_extension", hook, StringComparison.Ordinal);
         var azureYaml = File.ReadAllText(Path.Combine(CompiledTemplate.RepoRoot, "azure.yaml"));
         Assert.Contains("./infra/scripts/postdeploy.sh", azureYaml, StringComparison.Ordinal);
+        Assert.Contains("\"destinationType\": { \"value\": \"webhook\" }", hook, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void QueuePath_DeliversWithTheTopicsSystemIdentityToTheUploadEventsQueue_AtProvision()
+    {
+        var delivery = (string?)Subscription.Properties!["deliveryWithResourceIdentity"];
+
+        Assert.Equal("[if(equals(variables('checkedDestination'), 'queue'), createObject('identity', createObject('type', 'SystemAssigned'), 'destination', createObject('endpointType', 'StorageQueue', 'properties', createObject('resourceId', parameters('deadLetterStorageAccountResourceId'), 'queueName', parameters('queueName'), 'queueMessageTimeToLiveInSeconds', parameters('queueMessageTimeToLiveInSeconds')))), null())]", delivery);
+        Assert.Equal("[if(equals(variables('uploadEventDelivery'), 'queue'), createObject('value', variables('names').uploadEventsQueue), createObject('value', ''))]", (string?)CompiledTemplate.ModuleParam("upload-events", "queueName"));
+        var check = (string?)CompiledTemplate.Module("upload-events").Node["properties"]!["template"]!["variables"]!["checkedDestination"];
+        Assert.Contains("fail('destinationType queue requires queueName.')", check, StringComparison.Ordinal);
+        // The postdeploy hook leaves the queue path alone.
+        var hook = File.ReadAllText(Path.Combine(CompiledTemplate.RepoRoot, "infra", "scripts", "postdeploy.sh"));
+        Assert.Contains("AZURE_UPLOAD_EVENT_DELIVERY", hook, StringComparison.Ordinal);
     }
 }

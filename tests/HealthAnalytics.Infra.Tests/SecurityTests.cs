@@ -7,46 +7,58 @@ namespace HealthAnalytics.Infra.Tests;
 public sealed partial class SecurityTests
 {
     [Fact]
-    public void StorageAccount_AcceptsOnlyEntraTls12Https_AndNoPublicBlobs()
+    public void StorageAccounts_AcceptOnlyEntraTls12Https_AndNoPublicBlobs()
     {
-        var p = CompiledTemplate.Single("Microsoft.Storage/storageAccounts").Properties!;
+        var accounts = CompiledTemplate.OfType("Microsoft.Storage/storageAccounts").ToList();
+        Assert.Equal(2, accounts.Count); // one module, deployed twice: host and data
 
-        Assert.False((bool)p["allowSharedKeyAccess"]!);
-        Assert.False((bool)p["allowBlobPublicAccess"]!);
-        Assert.Equal("TLS1_2", (string?)p["minimumTlsVersion"]);
-        Assert.True((bool)p["supportsHttpsTrafficOnly"]!);
-        Assert.True((bool)p["defaultToOAuthAuthentication"]!);
-        Assert.False((bool)p["allowCrossTenantReplication"]!);
+        foreach (var p in accounts.Select(a => a.Properties!))
+        {
+            Assert.False((bool)p["allowSharedKeyAccess"]!);
+            Assert.False((bool)p["allowBlobPublicAccess"]!);
+            Assert.Equal("TLS1_2", (string?)p["minimumTlsVersion"]);
+            Assert.True((bool)p["supportsHttpsTrafficOnly"]!);
+            Assert.True((bool)p["defaultToOAuthAuthentication"]!);
+            Assert.False((bool)p["allowCrossTenantReplication"]!);
+        }
     }
 
     [Fact]
-    public void BlobService_KeepsVersionsAndSoftDeletesBlobsAndContainers()
+    public void BlobServices_KeepVersionsAndSoftDeleteBlobsAndContainers()
     {
-        var p = CompiledTemplate.Single("Microsoft.Storage/storageAccounts/blobServices").Properties!;
-
-        Assert.True((bool)p["isVersioningEnabled"]!);
-        Assert.True((bool)p["deleteRetentionPolicy"]!["enabled"]!);
-        Assert.True((bool)p["containerDeleteRetentionPolicy"]!["enabled"]!);
+        foreach (var p in CompiledTemplate.OfType("Microsoft.Storage/storageAccounts/blobServices").Select(b => b.Properties!))
+        {
+            Assert.True((bool)p["isVersioningEnabled"]!);
+            Assert.True((bool)p["deleteRetentionPolicy"]!["enabled"]!);
+            Assert.True((bool)p["containerDeleteRetentionPolicy"]!["enabled"]!);
+        }
     }
 
+    /// <summary>A name main.bicep passes as <c>names.X</c> or as a literal, resolved.</summary>
+    private static string Resolve(string value) =>
+        value.StartsWith("[variables('names').", StringComparison.Ordinal)
+            ? (string)CompiledTemplate.Root["variables"]!["names"]![value["[variables('names').".Length..^1]]!
+            : value;
+
     [Fact]
-    public void Storage_HasTheAppContainersDeploymentAndDeadLetterContainers_AndTheTwoTables()
+    public void DataStorage_HasTheAppAndDeadLetterContainers_HostStorageTheDeploymentContainer_AndTheTwoTables()
     {
         var containers = CompiledTemplate.ModuleParam("storage", "containers")!.AsArray()
-            .Select(c => (string)c!["name"]!).ToList();
+            .Select(c => Resolve((string)c!["name"]!)).ToList();
         Assert.Superset(new HashSet<string> { "uploads", "curated", "reports", "models", "config" }, containers.ToHashSet());
-
-        // The Flex deployment container and the Event Grid dead-letter container are among them.
-        var deploymentContainer = (string)CompiledTemplate.ModuleParam("function-app", "deploymentContainerName")!;
-        Assert.Contains(deploymentContainer, containers);
-        var deadLetter = (string)CompiledTemplate.ModuleParam("upload-events", "deadLetterContainerName")!;
+        var deadLetter = Resolve((string)CompiledTemplate.ModuleParam("upload-events", "deadLetterContainerName")!);
         Assert.Contains(deadLetter, containers);
+
+        // The Flex deployment container is on the host account, never beside the data.
+        var deploymentContainer = (string)CompiledTemplate.ModuleParam("function-app", "deploymentContainerName")!;
+        var hostContainers = CompiledTemplate.ModuleParam("host-storage", "containers")!.AsArray().Select(c => (string)c!["name"]!).ToList();
+        Assert.Equal([deploymentContainer], hostContainers);
 
         var tables = CompiledTemplate.ModuleParam("storage", "tables")!.AsArray().Select(t => (string)t!).ToHashSet();
         Assert.Equal(new HashSet<string> { "uploads", "models" }, tables);
 
-        var container = CompiledTemplate.Single("Microsoft.Storage/storageAccounts/blobServices/containers");
-        Assert.Equal("None", (string?)container.Properties!["publicAccess"]);
+        Assert.All(CompiledTemplate.OfType("Microsoft.Storage/storageAccounts/blobServices/containers"),
+            container => Assert.Equal("None", (string?)container.Properties!["publicAccess"]));
     }
 
     [Fact]
@@ -61,28 +73,13 @@ public sealed partial class SecurityTests
     }
 
     [Fact]
-    public void KeyVault_UsesRbacSoftDeleteAndPurgeProtection_AndHoldsThePseudonymizationKey()
+    public void KeyVault_UsesRbacSoftDeleteAndPurgeProtection()
     {
         var p = CompiledTemplate.Single("Microsoft.KeyVault/vaults").Properties!;
         Assert.True((bool)p["enableRbacAuthorization"]!);
         Assert.True((bool)p["enableSoftDelete"]!);
         Assert.True((bool)p["enablePurgeProtection"]!);
         Assert.Null(p["accessPolicies"]);
-
-        CompiledTemplate.Single("Microsoft.KeyVault/vaults/secrets");
-        Assert.Equal("[variables('names').pseudonymizationSecret]", (string?)CompiledTemplate.ModuleParam("function-app", "pseudonymizationSecretName"));
-    }
-
-    [Fact]
-    public void PseudonymizationKey_IsSecureAndGeneratedFromNewGuidWhenNotSupplied()
-    {
-        var parameter = CompiledTemplate.Root["parameters"]!["pseudonymizationKey"]!;
-
-        Assert.Equal("securestring", (string?)parameter["type"]);
-        Assert.Contains("newGuid()", (string?)parameter["defaultValue"], StringComparison.Ordinal);
-        // Written only when asked: a redeployment must not replace the key (every pseudonym would change).
-        Assert.Equal("[if(parameters('setPseudonymizationKey'), createObject('value', parameters('pseudonymizationKey')), createObject('value', ''))]",
-            (string?)CompiledTemplate.ModuleParam("key-vault", "secretValue"));
     }
 
     [Fact]
@@ -103,8 +100,8 @@ public sealed partial class SecurityTests
         Assert.Equal("[parameters('instanceMemoryMB')]", (string?)scale["instanceMemoryMB"]);
         Assert.Equal("[parameters('functionMaximumInstanceCount')]", (string?)CompiledTemplate.ModuleParam("function-app", "maximumInstanceCount"));
         Assert.Equal("[parameters('functionInstanceMemoryMB')]", (string?)CompiledTemplate.ModuleParam("function-app", "instanceMemoryMB"));
-        var alwaysReady = Assert.Single(scale["alwaysReady"]!.AsArray());
-        Assert.Equal("blob", (string?)alwaysReady!["name"]);
+        // The webhook path keeps one warm instance of the blob group; the queue path has none to keep warm.
+        Assert.Equal("[if(variables('byWebhook'), createArray(createObject('name', 'blob', 'instanceCount', variables('alwaysReadyChecked'))), createArray())]", (string?)scale["alwaysReady"]);
 
         var deployment = config["deployment"]!["storage"]!;
         Assert.Equal("blobContainer", (string?)deployment["type"]);
@@ -121,8 +118,10 @@ public sealed partial class SecurityTests
         Assert.Equal("Disabled", (string?)p["siteConfig"]!["ftpsState"]);
         Assert.Equal("UserAssigned", (string?)site.Node["identity"]!["type"]);
         Assert.Equal("[parameters('identityResourceId')]", (string?)p["keyVaultReferenceIdentity"]);
-        // Two user-assigned identities: the app's and Event Grid's (dead-lettering); no system-assigned identity.
-        Assert.Equal(2, CompiledTemplate.OfType("Microsoft.ManagedIdentity/userAssignedIdentities").Count());
+        // The site runs as the app identity only: no system-assigned identity, no partner or key identity attached.
+        var attached = site.Node["identity"]!["userAssignedIdentities"]!.AsObject();
+        Assert.Equal(["[format('{0}', parameters('identityResourceId'))]"], attached.Select(a => a.Key));
+        Assert.Equal("[reference('appIdentity').outputs.resourceId.value]", (string?)CompiledTemplate.ModuleParam("function-app", "identityResourceId"));
 
         var policies = CompiledTemplate.OfType("Microsoft.Web/sites/basicPublishingCredentialsPolicies").ToList();
         Assert.Equal(2, policies.Count);
@@ -176,8 +175,11 @@ public sealed partial class SecurityTests
             ["b7e6dc6d-f1e8-4753-8033-0f276bb0955b"] = "Storage Blob Data Owner",
             ["ba92f5b4-2d11-453d-a403-e96b0029c9fe"] = "Storage Blob Data Contributor",
             ["974c5e8b-45b9-4653-ba55-5f855dd0fb88"] = "Storage Queue Data Contributor",
+            ["c6a89b2d-59bc-44d0-9896-0f6e12d7b80a"] = "Storage Queue Data Message Sender",
             ["0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3"] = "Storage Table Data Contributor",
             ["4633458b-17de-408a-b874-0445c86b69e6"] = "Key Vault Secrets User",
+            ["b86a8fe4-44ce-4948-aee5-eccb2c155cd7"] = "Key Vault Secrets Officer",
+            ["e147488a-f6f5-4113-8e2d-b22465e65bf6"] = "Key Vault Crypto Service Encryption User",
             ["3913510d-42f4-4e42-8a64-420c390055eb"] = "Monitoring Metrics Publisher",
         };
 
@@ -193,11 +195,14 @@ public sealed partial class SecurityTests
         Assert.DoesNotContain("8e3af657-a8ff-443c-a75c-2fe8c4bcb635", guids); // Owner
         Assert.DoesNotContain("b24988ac-6180-42a0-ab88-20f7382dd24c", guids); // Contributor
 
+        // Each a loop over a module's roleAssignments: both accounts (account, container and queue scopes), the vault,
+        // the customer-managed key, Application Insights, the dead-letter container, the upload-events queue, the partners.
         var assignments = CompiledTemplate.OfType("Microsoft.Authorization/roleAssignments").ToList();
-        Assert.Equal(4, assignments.Count); // storage account, dead-letter container, vault, Application Insights (each a loop)
+        Assert.Equal(12, assignments.Count);
         Assert.All(assignments, a =>
         {
-            Assert.Matches(@"^\[guid\(.+, parameters\('roleAssignments'\)\[copyIndex\(\)\]\.principalId, parameters\('roleAssignments'\)\[copyIndex\(\)\]\.roleDefinitionId\)\]$", a.Name);
+            // guid(scope, principal, role): stable across redeployments, one per (scope, principal, role).
+            Assert.Matches(@"^\[guid\(.+, (parameters\('roleAssignments'\)|if\(variables\('withKey'\), parameters\('customerManagedKeyRoleAssignments'\), createArray\(\)\))\[copyIndex\(\)\]\.principalId, (parameters\('roleAssignments'\)|if\(variables\('withKey'\), parameters\('customerManagedKeyRoleAssignments'\), createArray\(\)\))\[copyIndex\(\)\]\.roleDefinitionId\)\]$", a.Name);
             Assert.Contains("subscriptionResourceId('Microsoft.Authorization/roleDefinitions'", (string?)a.Properties!["roleDefinitionId"], StringComparison.Ordinal);
             Assert.Contains("privilegedRoleDefinitionIds", (string?)a.Properties!["roleDefinitionId"], StringComparison.Ordinal);
         });

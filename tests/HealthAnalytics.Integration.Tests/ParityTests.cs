@@ -50,6 +50,8 @@ public sealed class ParityTests
     private static readonly Dictionary<string, (string Trigger, Type DevHostTwin)> BackgroundTwins = new(StringComparer.Ordinal)
     {
         ["IngestUpload"] = ("blobTrigger", typeof(UploadPoller)),
+        // The queue-delivered path of a private app (docs/deploy.md "Upload events"): the same poller stands in.
+        ["IngestQueuedUpload"] = ("queueTrigger", typeof(UploadPoller)),
         ["RetrainModels"] = ("timerTrigger", typeof(HealthAnalytics.DevHost.RetrainScheduler)),
         ["RecoverStalledUploads"] = ("timerTrigger", typeof(StalledUploadSweeper)),
     };

@@ -103,7 +103,7 @@ public sealed record ModelList(int Count, IReadOnlyList<ModelSummary> Items);
 /// <param name="Input">The champion's input schema: feature names, types, units, allowed categories.</param>
 /// <param name="Example">An instance a client can post to predict as-is.</param>
 public sealed record ModelDetail(
-    string Name, string Task, string Dataset, string? Description, string? Label, string ScheduleGroup, PromotionSpec Promotion,
+    string Name, string Task, string Dataset, string? Description, LabelSpec? Label, string ScheduleGroup, PromotionSpec Promotion,
     string? ChampionVersion, IReadOnlyList<InputFeature>? Input, IReadOnlyDictionary<string, object?>? Example, IReadOnlyList<ModelVersion> Versions);
 
 /// <param name="Status">trained, skipped (no new data), insufficientData.</param>

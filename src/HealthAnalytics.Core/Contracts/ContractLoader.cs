@@ -62,7 +62,7 @@ public static partial class ContractLoader
         "$schema", "name", "version", "description", "dialect", "delimiter", "decimalSeparator", "encoding", "dateFormats",
         "primaryKey", "duplicates", "keyScope", "columns", "aliases", "type", "required", "notAfterToday", "privacy",
         "privacyWaiver", "reason", "approvedBy", "generalize", "kind", "length", "categories", "pattern", "upperCase",
-        "unit", "units", "factor", "offset", "headerUnits", "range", "min", "max", "derived", "function", "from", "topCode",
+        "unit", "units", "factor", "offset", "headerUnits", "range", "min", "max", "derived", "function", "from", "topCode", "missingValues", "missingWhen", "onInvalid",
     };
 
     /// <summary>A serializer path with every member name that is not part of the format (a category, a unit, an
@@ -178,6 +178,8 @@ public static partial class ContractLoader
             ValidateColumn(c, p, contract.Dialect, Add);
             ValidatePrivacyFloor(c, p, Add);
         }
+
+        MissingValueRules.Validate(contract, Add);
 
         for (var i = 0; i < contract.PrimaryKey.Count; i++)
         {
@@ -344,11 +346,16 @@ public static partial class ContractLoader
 
             try
             {
-                _ = new Regex(c.Pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+                _ = new Regex(c.Pattern, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, TimeSpan.FromSeconds(1));
             }
             catch (ArgumentException)
             {
                 add($"{p}.pattern", "is not a valid regular expression");
+            }
+            catch (NotSupportedException)
+            {
+                // Patterns run on the non-backtracking engine (linear time per cell): docs/contracts.md.
+                add($"{p}.pattern", "uses a construct the non-backtracking engine cannot run (backreference, lookaround, atomic group or conditional); rewrite it without one");
             }
         }
 

@@ -125,6 +125,12 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
         public long Count;
         public long[]? CategoryCounts;
 
+        /// <summary>Missing cells of output rows by reason: a token, a <c>missingWhen</c> value (docs/contracts.md).</summary>
+        public long MissingToken, MissingWhen;
+
+        /// <summary>Invalid cells set missing by <c>onInvalid: set-missing</c>, per rule (fixes); null until the first.</summary>
+        public SortedDictionary<string, long>? SetMissing;
+
         public static ColumnStats Like(ColumnStats run) =>
             new() { CategoryCounts = run.CategoryCounts is { } c ? new long[c.Length] : null };
 
@@ -135,6 +141,8 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
             Max = double.NegativeInfinity;
             Sum = 0;
             CategoryCounts?.AsSpan().Clear();
+            MissingToken = MissingWhen = 0;
+            SetMissing?.Clear();
         }
 
         public void Add(ColumnStats batch)
@@ -152,6 +160,32 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                 {
                     counts[i] += batch.CategoryCounts![i];
                 }
+            }
+
+            MissingToken += batch.MissingToken;
+            MissingWhen += batch.MissingWhen;
+            foreach (var (rule, n) in batch.SetMissing ?? [])
+            {
+                SetMissing ??= new(StringComparer.Ordinal);
+                SetMissing[rule] = SetMissing.GetValueOrDefault(rule) + n;
+            }
+        }
+
+        /// <summary>A missing cell of an output row that carries a reason (token, missing-when, or a rule set missing).</summary>
+        public void CountMissing(string reason, bool setMissing)
+        {
+            if (setMissing)
+            {
+                SetMissing ??= new(StringComparer.Ordinal);
+                SetMissing[reason] = SetMissing.GetValueOrDefault(reason) + 1;
+            }
+            else if (reason == Rules.MissingToken)
+            {
+                MissingToken++;
+            }
+            else
+            {
+                MissingWhen++;
             }
         }
     }
@@ -184,11 +218,17 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
         public int[] TextStart = [];
         public byte[] Text = new byte[1 << 20];
         public RecordOutcome[] Outcome = [];
-        public ulong[] KeyHash = [];
+        public UInt128[] KeyHash = [];
         public readonly List<(int Record, int Plan, string Rule)> Violations = [];
 
-        /// <summary>Per primary-key column, the fingerprint of the current record's trimmed raw value.</summary>
-        public readonly ulong[] KeyPart = new ulong[keyColumns];
+        /// <summary>The current record's primary-key parts (length-prefixed, trimmed, NFC), in column order; where each key ordinal's part starts.</summary>
+        public readonly List<byte> KeyScratch = [];
+        public readonly int[] KeyPart = new int[keyColumns];
+
+        /// <summary>Per candidate record, its key message (parts in key order) in <see cref="KeyMessages"/>, fingerprinted once per batch.</summary>
+        public readonly List<byte> KeyMessages = [];
+        public readonly List<(int Start, int Length)> KeyRanges = [];
+        public readonly List<int> KeyRecords = [];
 
         /// <summary>Per column, where the last pseudonymized value of this batch is in <see cref="Text"/>, and its index in <see cref="ToHash"/>.</summary>
         public readonly (int Value, int Length, int Hashed)[] LastPseudonym = new (int, int, int)[plans.Length];
@@ -209,7 +249,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                 Cells = new Cell[capacity * columns];
                 TextStart = new int[capacity * columns];
                 Outcome = new RecordOutcome[capacity];
-                KeyHash = new ulong[capacity];
+                KeyHash = new UInt128[capacity];
                 Groups = new ulong[capacity];
             }
 
@@ -228,6 +268,9 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
             Violations.Clear();
             ToHash.Clear();
             Pseudonymized.Clear();
+            KeyMessages.Clear();
+            KeyRanges.Clear();
+            KeyRecords.Clear();
             LastPseudonym.AsSpan().Fill((0, 0, -1));
         }
     }
@@ -248,6 +291,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
         private readonly List<ColumnPlan> _quasi = [];
         private readonly List<int> _keyPlans = [];
         private readonly SpillingKeySet _keys = new(options.DuplicateKeysInMemory, folder: IngestionScratch.Folder(options));
+        private readonly KeyFingerprinter _fingerprints = new(pseudonymizer.UsesPlatformHmac);
         private readonly SpillingGroupCounter _groups = new(options.KAnonymityGroupsInMemory, IngestionScratch.Folder(options));
         private readonly SortedDictionary<string, long> _violations = new(StringComparer.Ordinal);
         private readonly List<RejectedRow> _rejected = [];
@@ -265,7 +309,9 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
         public void Dispose()
         {
             _keys.Dispose();
+            _fingerprints.Dispose();
             _groups.Dispose();
+            _writer?.Dispose();
         }
 
         public async Task<QualityReport> RunAsync(Stream input, Stream output, CancellationToken ct)
@@ -316,7 +362,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                         {
                             ProcessHeader(batch, (char)delimiter);
                             _planArray = [.. _plans];
-                            _writer = new ParquetFileWriter(buffered, [.. _outputs.Select(p => p.Output!)]);
+                            _writer = new ParquetFileWriter(buffered, [.. _outputs.Select(p => p.Output!)], ParquetFileWriter.Codec(options.CuratedCompression));
                             await _writer.StartAsync(ct);
                             committer = CommitAllAsync(cleaned.Reader, free.Writer, cts);
                             header = false;
@@ -360,7 +406,6 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                     }
 
                     await _writer!.FinishAsync(ct);
-                    _writer = null;
                     await buffered.FlushAsync(ct);
                     return Report(UploadOutcome.Curated, null);
                 }
@@ -786,6 +831,21 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                 text = CleanRecord(batch, r, results, text);
             }
 
+            if (results.KeyRecords.Count > 0)
+            {
+                Span<UInt128> fingerprints = stackalloc UInt128[64];
+                var messages = CollectionsMarshal.AsSpan(results.KeyRanges);
+                for (var first = 0; first < messages.Length; first += fingerprints.Length)
+                {
+                    var n = Math.Min(fingerprints.Length, messages.Length - first);
+                    _fingerprints.Compute(CollectionsMarshal.AsSpan(results.KeyMessages), messages.Slice(first, n), fingerprints);
+                    for (var i = 0; i < n; i++)
+                    {
+                        results.KeyHash[results.KeyRecords[first + i]] = fingerprints[i];
+                    }
+                }
+            }
+
             // All pseudonyms of the batch in one call: the HMAC hashes eight values per SIMD pass, which one value
             // at a time could not use (docs/ingestion.md, Pseudonymization).
             var count = results.ToHash.Count;
@@ -844,13 +904,17 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
             var cells = results.Cells.AsSpan(r * plans.Length, plans.Length);
             if (_keyPlans.Count > 0)
             {
-                var h = 0x5151_5151UL;
-                foreach (var part in results.KeyPart)
+                // The key's message, parts in key order; fingerprinted with the batch's others (KeyFingerprinter).
+                var start = results.KeyMessages.Count;
+                var scratch = CollectionsMarshal.AsSpan(results.KeyScratch);
+                foreach (var at in results.KeyPart)
                 {
-                    h = Hash64.Add(h, part);
+                    var part = scratch[at..];
+                    results.KeyMessages.AddRange(part[..(4 + System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(part))]);
                 }
 
-                results.KeyHash[r] = h;
+                results.KeyRanges.Add((start, results.KeyMessages.Count - start));
+                results.KeyRecords.Add(r);
             }
 
             // Pseudonyms are queued on rows that are output (or duplicates) and computed per batch. A patient's
@@ -899,6 +963,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
             var ascii = Ascii.IsValid(batch.Data.AsSpan(batch.FieldStart[first], batch.FieldStart[last] + batch.FieldLength[last] - batch.FieldStart[first]));
             var cells = results.Cells.AsSpan(r * plans.Length, plans.Length);
             var textStart = results.TextStart.AsSpan(r * plans.Length, plans.Length);
+            results.KeyScratch.Clear();
             for (var i = 0; i < plans.Length; i++)
             {
                 var p = plans[i];
@@ -912,7 +977,8 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                     cells[i] = Cell.Missing;
                     if (p.KeyOrdinal >= 0)
                     {
-                        results.KeyPart[p.KeyOrdinal] = KeyFingerprint([], ascii);
+                        results.KeyPart[p.KeyOrdinal] = results.KeyScratch.Count;
+                        KeyFingerprinter.AppendPart(results.KeyScratch, [], ascii);
                     }
 
                     continue;
@@ -921,7 +987,8 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                 var bytes = batch.Field(first + p.SourceField);
                 if (p.KeyOrdinal >= 0)
                 {
-                    results.KeyPart[p.KeyOrdinal] = KeyFingerprint(bytes, ascii);
+                    results.KeyPart[p.KeyOrdinal] = results.KeyScratch.Count;
+                    KeyFingerprinter.AppendPart(results.KeyScratch, bytes, ascii);
                 }
 
                 if (p.Normalizer is null)
@@ -938,7 +1005,15 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                 cells[i] = cell;
                 if (cell.Status == CellStatus.Invalid)
                 {
-                    results.Violations.Add((r, i, cell.Rule!));
+                    if (p.Spec!.OnInvalid == InvalidCellAction.SetMissing && cell.Rule != Rules.Required)
+                    {
+                        // onInvalid: set-missing (docs/contracts.md): the row is kept, the cell counts as a fix of its rule.
+                        cells[i] = new Cell { Status = CellStatus.Missing, Rule = cell.Rule, Fixed = true };
+                    }
+                    else
+                    {
+                        results.Violations.Add((r, i, cell.Rule!));
+                    }
                 }
             }
 
@@ -977,17 +1052,6 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
             }
 
             return pos;
-        }
-
-        /// <summary>Duplicate-key fingerprint of a raw cell, trimmed as the text path trims (any white space).</summary>
-        private static ulong KeyFingerprint(ReadOnlySpan<byte> utf8, bool ascii)
-        {
-            if (ascii)
-            {
-                return Hash64.Add(0, utf8.Trim(" \t\n\v\f\r"u8));
-            }
-
-            return Hash64.Add(0, Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(utf8).Trim()));
         }
 
         private static long YearsBetween(DateOnly from, DateOnly to)
@@ -1062,6 +1126,10 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                 if (!isValue)
                 {
                     stats.Missing++;
+                    if (cell.Rule is { } reason)
+                    {
+                        stats.CountMissing(reason, cell.Fixed);
+                    }
                 }
                 else if (p.Type is ColumnType.Integer or ColumnType.Number)
                 {
@@ -1174,6 +1242,8 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                     ? new RowCounts { Read = _read, Kept = _kept, Fixed = _fixed, Quarantined = _quarantined, Duplicate = _duplicate, Blank = _blank }
                     : new RowCounts(),
                 ViolationsByRule = curated ? _violations : new SortedDictionary<string, long>(StringComparer.Ordinal),
+                MissingByRule = curated ? Totals(p => [(Rules.MissingToken, p.MissingToken), (Rules.MissingWhen, p.MissingWhen)]) : new SortedDictionary<string, long>(StringComparer.Ordinal),
+                SetMissingByRule = curated ? Totals(p => [.. (p.SetMissing ?? []).Select(kv => (kv.Key, kv.Value))]) : new SortedDictionary<string, long>(StringComparer.Ordinal),
                 Columns = curated ? [.. _plans.Select(ColumnReportOf)] : [],
                 UnknownColumns = _unknown,
                 RejectedRows = curated ? _rejected : [],
@@ -1182,6 +1252,21 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                 Privacy = PrivacyInForce.Of(_contract),
                 PseudonymKeyId = pseudonymizer.KeyId,
             };
+        }
+
+        /// <summary>Sums per-column counts by rule over the run's columns (rules with a zero total are left out).</summary>
+        private SortedDictionary<string, long> Totals(Func<ColumnStats, IEnumerable<(string Rule, long Count)>> counts)
+        {
+            var totals = new SortedDictionary<string, long>(StringComparer.Ordinal);
+            foreach (var plan in _plans)
+            {
+                foreach (var (rule, n) in counts(plan.Stats).Where(c => c.Count > 0))
+                {
+                    totals[rule] = totals.GetValueOrDefault(rule) + n;
+                }
+            }
+
+            return totals;
         }
 
         private static SortedDictionary<string, long>? CategoryReport(ColumnPlan p)
@@ -1220,6 +1305,9 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                 Max = numeric ? p.Max : null,
                 Mean = numeric ? p.Sum / p.Count : null,
                 Categories = CategoryReport(plan),
+                MissingByRule = p.MissingToken + p.MissingWhen == 0 ? null : new SortedDictionary<string, long>(
+                    new[] { (Rules.MissingToken, p.MissingToken), (Rules.MissingWhen, p.MissingWhen) }.Where(c => c.Item2 > 0).ToDictionary(c => c.Item1, c => c.Item2), StringComparer.Ordinal),
+                SetMissingByRule = p.SetMissing is { Count: > 0 } set ? new SortedDictionary<string, long>(set, StringComparer.Ordinal) : null,
             };
         }
     }

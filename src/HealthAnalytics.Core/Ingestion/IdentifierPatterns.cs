@@ -89,8 +89,10 @@ public static class IdentifierPatterns
     /// <inheritdoc cref="LooksLikeData(ReadOnlySpan{char})"/>
     public static bool LooksLikeData(string? text) => text is not null && LooksLikeData(text.AsSpan());
 
-    /// <summary>Like <see cref="LooksLikeData(ReadOnlySpan{char})"/>, with only the shapes a number can take (phones, NIR, SSN).</summary>
-    public static bool NumberLooksLikeData(ReadOnlySpan<char> text) => AnyNumeric.IsMatch(Clip(text));
+    /// <summary>Like <see cref="LooksLikeData(ReadOnlySpan{char})"/>, with only the shapes a number can take (phones, NIR, SSN),
+    /// and only in a whole number: an identifier typed into a number column is a digit string, while the fraction of a
+    /// measurement (a BMI of 25.1904581301587) holds NIR-length digit runs by chance.</summary>
+    public static bool NumberLooksLikeData(ReadOnlySpan<char> text) => text.IndexOfAny('.', ',') < 0 && AnyNumeric.IsMatch(Clip(text));
 
     /// <summary>The kinds (<see cref="Values"/>) that occur in <paramref name="text"/>, for tests and diagnostics.</summary>
     public static IEnumerable<string> KindsIn(string text)

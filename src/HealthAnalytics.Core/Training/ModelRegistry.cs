@@ -27,12 +27,16 @@ public sealed record ModelVersion
     /// <summary>Why it was (not) promoted, in words; never data values.</summary>
     public string Decision { get; init; } = "";
 
-    /// <summary>The champion's promotion metric on this version's holdout, when there was a champion.</summary>
+    /// <summary>How the metrics were estimated (supervised tasks): holdout or cross-validation, intervals, few-events warnings.</summary>
+    public EvaluationSummary? Evaluation { get; init; }
+
+    /// <summary>The champion's promotion metric on this version's holdout (or its spec re-run on the same folds), when there was a champion.</summary>
     public double? ChampionScore { get; init; }
     public string? ChampionVersion { get; init; }
 }
 
 /// <param name="DataFingerprint">Hash of spec, contract version, key scope and the uploads used: equal fingerprints mean "no new data".</param>
+/// <param name="RowsWithoutOutcome">Rows left out of training and evaluation because their label (outcome) cell is missing.</param>
 /// <param name="KeyScope">How primary keys were de-duplicated across uploads: <c>partner</c> or <c>dataset</c>.</param>
 /// <param name="CrossPartnerKeyCollisions">Distinct primary keys that more than one partner sent (kept apart under
 /// <c>partner</c> scope, the latest upload's row kept under <c>dataset</c> scope): counted, never silent.</param>
@@ -46,6 +50,7 @@ public sealed record Lineage(
     string SpecHash,
     string CodeVersion,
     string DataFingerprint,
+    long RowsWithoutOutcome = 0,
     string KeyScope = "partner",
     long CrossPartnerKeyCollisions = 0);
 

@@ -61,7 +61,7 @@ public sealed partial class TrainingService(
     public async Task<IReadOnlyList<TrainingRunResult>> TrainScheduledAsync(string scheduleGroup, DateTimeOffset occurrence, CancellationToken cancellationToken)
     {
         var results = new List<TrainingRunResult>();
-        foreach (var spec in (await config.CurrentAsync(cancellationToken)).AllSpecs.Where(s => s.ScheduleGroup == scheduleGroup).OrderBy(s => s.Task == ModelTask.Clustering ? 0 : 1).ThenBy(s => s.Name, StringComparer.Ordinal))
+        foreach (var spec in (await config.CurrentAsync(cancellationToken)).AllSpecs.Where(s => s.ScheduleGroup == scheduleGroup).OrderBy(s => ModelTasks.Find(s.Task)?.ProvidesSubgroups == true ? 0 : 1).ThenBy(s => s.Name, StringComparer.Ordinal))
         {
             if (!await runs.TryClaimAsync(spec.Name, occurrence, InstanceId, time.GetUtcNow(), cancellationToken))
             {
@@ -128,9 +128,10 @@ public sealed partial class TrainingService(
 
         var championId = await registry.GetChampionAsync(spec.Name, cancellationToken);
         var champion = championId is null ? null : await LoadAsync(spec.Name, championId, cancellationToken);
-        var subgroupModel = spec.Task == ModelTask.BinaryClassification ? await SubgroupChampionAsync(snapshot, spec.Dataset, cancellationToken) : null;
+        var task = ModelTasks.Get(spec.Task);
+        var subgroupModel = task.UsesSubgroups ? await SubgroupChampionAsync(snapshot, spec.Dataset, cancellationToken) : null;
 
-        var columns = ColumnsFor(spec, schema, champion, subgroupModel);
+        var columns = ColumnsFor(task, spec, schema, champion, subgroupModel);
         var opens = uploads.Select(u => (u.Partner, (Func<CancellationToken, Task<Stream>>)(ct => curated.OpenAsync(spec.Dataset, u, ct)))).ToList();
         var (table, rowsRead, collisions) = await CuratedTableReader.ReadAsync(opens, columns, schema.PrimaryKey, schema.KeyScope, cancellationToken);
         if (collisions > 0)
@@ -146,14 +147,17 @@ public sealed partial class TrainingService(
 
         var now = time.GetUtcNow();
         var versionId = NewVersionId(now);
-        var trained = spec.Task == ModelTask.Clustering
-            ? ClusteringTrainer.Train(spec, schema, table, versionId, CodeVersion, now)
-            : BinaryTrainer.Train(spec, schema, table, versionId, subgroupModel, CodeVersion, now);
+        var request = new TrainingRequest(spec, schema, table, versionId, CodeVersion, now, subgroupModel);
+        var trained = task.Train(request);
 
         var metric = spec.Promotion.Metric;
         var score = trained.Metrics.TryGetValue(metric, out var m) ? m : double.NaN;
-        double? championScore = champion is null ? null : ModelScorer.Score(champion, trained.Holdout, spec);
-        var (passes, decision) = Decide(spec.Promotion, score, championScore, championId);
+        var scored = champion is null ? null : task.ScoreChampion(champion, request, trained);
+        double? championScore = scored?.Score;
+        var candidateFolds = trained.CrossValidation?.FoldMetrics.Select(m => m.TryGetValue(metric, out var x) ? x : double.NaN).ToArray();
+        var (passes, decision) = Decide(
+            spec.Promotion, task.PromotionMetrics[metric], score, championScore, championId,
+            candidateFolds, scored?.FoldScores, trained.CrossValidation?.Folds ?? 0);
 
         var version = new ModelVersion
         {
@@ -166,9 +170,10 @@ public sealed partial class TrainingService(
             Decision = decision,
             ChampionScore = championScore,
             ChampionVersion = championId,
+            Evaluation = trained.Evaluation,
             Lineage = new Lineage(
                 [.. uploads.Select(u => new LineageUpload(u.UploadId, u.Partner, u.ContentHash))], rowsRead, table.RowCount,
-                trained.TrainRows, trained.Holdout.RowCount, schema.ContractVersion, spec.Hash, CodeVersion, fingerprint,
+                trained.TrainRows, trained.Holdout.RowCount, schema.ContractVersion, spec.Hash, CodeVersion, fingerprint, trained.RowsWithoutOutcome,
                 KeyScopeName(schema.KeyScope), collisions),
         };
 
@@ -256,13 +261,19 @@ public sealed partial class TrainingService(
         return ModelBundle.Load(stream);
     }
 
-    internal static (bool Passes, string Decision) Decide(PromotionSpec rule, double score, double? championScore, string? championId)
+    /// <param name="higher">Whether a higher value of the metric is better (<see cref="IModelTask.PromotionMetrics"/>).</param>
+    /// <param name="candidateFolds">Cross-validation: the candidate's metric per fold.</param>
+    /// <param name="championFolds">Cross-validation: the champion's spec re-run on the same folds (paired with <paramref name="candidateFolds"/>).</param>
+    /// <param name="folds">Folds per repeat (for the corrected interval of the paired difference).</param>
+    internal static (bool Passes, string Decision) Decide(
+        PromotionSpec rule, bool higher, double score, double? championScore, string? championId,
+        IReadOnlyList<double>? candidateFolds = null, IReadOnlyList<double>? championFolds = null, int folds = 0)
     {
-        var higher = BinaryMetrics.HigherIsBetter(rule.Metric);
         var f = System.Globalization.CultureInfo.InvariantCulture;
+        var basis = candidateFolds is null ? "the same holdout" : "the same folds";
         if (!double.IsFinite(score))
         {
-            return (false, $"Rejected: {rule.Metric} is undefined on the holdout.");
+            return (false, $"Rejected: {rule.Metric} is undefined on {(candidateFolds is null ? "the holdout" : "every fold")}.");
         }
 
         if (rule.Minimum is { } min && score < min)
@@ -277,13 +288,29 @@ public sealed partial class TrainingService(
 
         if (championScore is { } c && double.IsFinite(c))
         {
+            // Paired over folds: the mean of the per-fold differences equals the difference of the means; its corrected
+            // interval (docs/models.md, "Evaluation") says how much the comparison itself can be trusted.
+            var paired = "";
+            if (candidateFolds is not null && championFolds is not null && championFolds.Count == candidateFolds.Count && folds > 1)
+            {
+                var d = SupervisedEvaluation.Estimate([.. candidateFolds.Select((x, i) => x - championFolds[i])], folds);
+                paired = d.Low is { } lo && d.High is { } hi
+                    ? string.Format(f, "; paired difference {0:+0.####;-0.####;0} over {1} folds, 95% interval [{2:0.####}, {3:0.####}]", d.Mean, candidateFolds.Count, lo, hi)
+                    : "";
+            }
+
             var drop = higher ? c - score : score - c;
             if (drop > rule.MaxDropVsChampion)
             {
-                return (false, string.Format(f, "Rejected: {0} {1:0.####} is worse than champion {2} ({3:0.####} on the same holdout) by more than {4}.", rule.Metric, score, championId, c, rule.MaxDropVsChampion));
+                return (false, string.Format(f, "Rejected: {0} {1:0.####} is worse than champion {2} ({3:0.####} on {4}{5}) by more than {6}.", rule.Metric, score, championId, c, basis, paired, rule.MaxDropVsChampion));
             }
 
-            return (true, string.Format(f, "Promoted: {0} {1:0.####} vs champion {2} {3:0.####} on the same holdout (allowed drop {4}).", rule.Metric, score, championId, c, rule.MaxDropVsChampion));
+            return (true, string.Format(f, "Promoted: {0} {1:0.####} vs champion {2} {3:0.####} on {4}{5} (allowed drop {6}).", rule.Metric, score, championId, c, basis, paired, rule.MaxDropVsChampion));
+        }
+
+        if (championId is not null)
+        {
+            return (true, string.Format(f, "Promoted: {0} {1:0.####} meets the rule; champion {2} could not be scored on {3} (another task, a spec not stored with it, or features no longer in the data).", rule.Metric, score, championId, basis));
         }
 
         return (true, string.Format(f, "Promoted: {0} {1:0.####} meets the rule and there was no champion.", rule.Metric, score));
@@ -291,7 +318,7 @@ public sealed partial class TrainingService(
 
     private async Task<ModelBundle?> SubgroupChampionAsync(ConfigSnapshot snapshot, string dataset, CancellationToken cancellationToken)
     {
-        foreach (var s in snapshot.AllSpecs.Where(s => s.Task == ModelTask.Clustering && s.Dataset == dataset))
+        foreach (var s in snapshot.AllSpecs.Where(s => ModelTasks.Find(s.Task)?.ProvidesSubgroups == true && s.Dataset == dataset))
         {
             if (await LoadChampionAsync(s.Name, cancellationToken) is { } bundle)
             {
@@ -302,7 +329,7 @@ public sealed partial class TrainingService(
         return null;
     }
 
-    private static Dictionary<string, FeatureKind> ColumnsFor(ModelSpec spec, CuratedSchema schema, params ModelBundle?[] others)
+    private static Dictionary<string, FeatureKind> ColumnsFor(IModelTask task, ModelSpec spec, CuratedSchema schema, params ModelBundle?[] others)
     {
         var columns = new Dictionary<string, FeatureKind>(StringComparer.Ordinal);
         foreach (var f in spec.Features)
@@ -318,9 +345,9 @@ public sealed partial class TrainingService(
             }
         }
 
-        if (spec.Label is not null)
+        foreach (var (name, kind) in task.OutcomeColumns(spec, schema))
         {
-            columns[spec.Label] = FeatureKind.Boolean;
+            columns[name] = kind;
         }
 
         if (spec.Validation.TimeColumn is { } tc)

@@ -60,6 +60,16 @@ public sealed class IdentifierPatternsTests
     [InlineData("ward B2")]
     public void LeavesAlone(string text) => Assert.False(IdentifierPatterns.LooksLikeData(text), $"{string.Join(", ", IdentifierPatterns.KindsIn(text))} in an ordinary value");
 
+    [Theory]
+    [InlineData("185057800608436", true)]
+    [InlineData("0664489600", true)]
+    [InlineData("+33664489600", true)]
+    [InlineData("25.1904581301587", false)]
+    [InlineData("22,1850578006084", false)]
+    [InlineData("6261", false)]
+    public void NumberLooksLikeData_WholeNumbersOnly(string text, bool expected) =>
+        Assert.Equal(expected, IdentifierPatterns.NumberLooksLikeData(text));
+
     [Fact]
     public void ShippedContract_NoHeaderAliasOrCategoryLooksLikeData()
     {
