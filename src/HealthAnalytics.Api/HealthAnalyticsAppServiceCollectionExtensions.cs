@@ -31,6 +31,11 @@ public static class HealthAnalyticsAppServiceCollectionExtensions
         // {path}". A client may type an identifier into a route value (/api/models/{MRN}/predict), and any sink
         // that renders scopes would then store it. Switching the category off also stops the scope being opened.
         services.Configure<LoggerFilterOptions>(filters => filters.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None));
+
+        // AddAzureClients forwards the Azure SDK's events (of every client in the process) to ILogger. Below Error they
+        // carry each request's URL, and a blob URL holds the blob name: a partner's file name, which may be patient data
+        // (issue #13). The dev host's appsettings said so already; the Function App had no such filter.
+        services.Configure<LoggerFilterOptions>(filters => filters.AddFilter("Azure", LogLevel.Error));
         services.AddSingleton<HealthHandler>();
         services.AddSingleton<UploadsHandler>();
         services.AddSingleton<ModelsHandler>();

@@ -47,18 +47,25 @@ public sealed partial class StalledUploadSweeper(StalledUploadRecovery recovery,
 /// <summary>
 /// Stands in for Event Grid (Azurite has none): lists the uploads container and feeds each new blob version
 /// (name + ETag) to the same <see cref="IngestionService"/> as the blob trigger. A failed event is retried on
-/// later ticks up to <see cref="IngestionRunOptions.MaxAttempts"/>, like the Functions host's redelivery; an event
-/// whose upload another run holds is asked again on later ticks until that claim ends or expires.
+/// later ticks up to <see cref="IngestionRunOptions.MaxAttempts"/>, like the Functions host's redelivery. An event
+/// whose upload another run holds is done, like the blob trigger's: that run finishes it, or the stalled-upload sweep
+/// recovers it once the claim expires (docs/reliability.md). At start, blob versions whose ledger entry is already
+/// final are skipped without a download (matched by <see cref="UploadLedgerEntry.SourceKey"/> and ETag).
 /// </summary>
 public sealed partial class UploadPoller(
     IUploadSource uploads,
     IngestionService ingestion,
+    IUploadLedger ledger,
+    Pseudonymizer pseudonymizer,
     IOptions<UploadPollingOptions> polling,
     IOptions<IngestionRunOptions> ingestionOptions,
     ILogger<UploadPoller> log) : BackgroundService
 {
     private readonly HashSet<(string Name, string ETag)> done = [];
     private readonly Dictionary<(string Name, string ETag), int> failures = [];
+
+    // Blob versions (source key, ETag; "*" = any version) the ledger already holds as final, read once at start.
+    private HashSet<(string SourceKey, string ETag)>? finished;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -79,13 +86,31 @@ public sealed partial class UploadPoller(
 
     private async Task PollOnceAsync(CancellationToken cancellationToken)
     {
+        finished ??= await FinishedAsync(cancellationToken);
         var pending = new List<UploadProperties>();
+        var skipped = 0;
         await foreach (var blob in uploads.ListAsync(cancellationToken))
         {
-            if (!done.Contains((blob.Name, blob.ETag)))
+            if (done.Contains((blob.Name, blob.ETag)))
             {
-                pending.Add(blob);
+                continue;
             }
+
+            if (finished.Count > 0 && UploadNaming.SourceKey(blob.Name, pseudonymizer.Pseudonymize) is var key &&
+                (finished.Contains((key, UploadNaming.PlainETag(blob.ETag))) || finished.Contains((key, "*"))))
+            {
+                // Final in the ledger for this very version: the blob trigger would not fire again for it either.
+                done.Add((blob.Name, blob.ETag));
+                skipped++;
+                continue;
+            }
+
+            pending.Add(blob);
+        }
+
+        if (skipped > 0)
+        {
+            LogSkippedFinished(log, skipped);
         }
 
         foreach (var blob in pending)
@@ -93,14 +118,10 @@ public sealed partial class UploadPoller(
             var key = (blob.Name, blob.ETag);
             try
             {
-                var result = await ingestion.IngestAsync(blob.Name, cancellationToken);
-                if (result.Disposition == IngestionDisposition.InProgress)
-                {
-                    // Held by another run: maybe a host that died mid-run. Ask again on later ticks; once its claim
-                    // expires (Ingestion:ClaimTimeout) this poller takes the upload over.
-                    continue;
-                }
-
+                // InProgress is done too: another run holds the upload and finishes it, or, if that run's host died,
+                // the stalled-upload sweep takes it over once the claim expires. Asking on every tick re-downloaded
+                // the whole upload each time.
+                await ingestion.IngestAsync(blob.Name, cancellationToken);
                 done.Add(key);
                 failures.Remove(key);
             }
@@ -118,6 +139,27 @@ public sealed partial class UploadPoller(
             }
         }
     }
+
+    /// <summary>Every final ledger entry's (source key, ETag): one table scan per start of the dev host.</summary>
+    private async Task<HashSet<(string, string)>> FinishedAsync(CancellationToken cancellationToken)
+    {
+        var set = new HashSet<(string, string)>();
+        foreach (var status in new[] { UploadStatus.Curated, UploadStatus.Rejected, UploadStatus.Failed })
+        {
+            foreach (var entry in await ledger.QueryAsync(dataset: null, partner: null, status, int.MaxValue, cancellationToken))
+            {
+                if (entry is { SourceKey: { } sourceKey, SourceETag: { } eTag })
+                {
+                    set.Add((sourceKey, eTag));
+                }
+            }
+        }
+
+        return set;
+    }
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "{Count} uploads already final in the ledger: skipped without a download")]
+    private static partial void LogSkippedFinished(ILogger logger, int count);
 
     [LoggerMessage(EventId = 3000, Level = LogLevel.Warning, Message = "Listing uploads failed ({Reason}); retrying on the next tick")]
     private static partial void LogPollFailed(ILogger logger, string reason);

@@ -163,9 +163,10 @@ public sealed class IngestionTests
 
     public static TheoryData<string, string> OddNames => new()
     {
-        // A pure ".." segment cannot even be addressed (URIs resolve it); dots inside segments can.
-        { "dot-dot", "..hospital../encounters/...csv/..hidden/x..y" },
-        { "percent", "hospital-a/encounters/%2e%2e%2f%00.csv" },
+        // Dots inside segments are data; a "." or ".." segment, one ending with a dot, an encoded one, a separator or a
+        // wrong segment count is refused (docs/ingestion.md, "Blob names"; Hostile/BlobNameTests).
+        { "dot-dot", "..hospital/encounters/...x..y.csv" },
+        { "percent", "hospital-a/encounters/50% off.csv" },
         { "braces", "{partner}/encounters/{name}.csv" },
         { "long", "hospital-a/encounters/" + new string('a', 1000) },
         { "unicode", "hôpital ñ/encounters/файл #1?.csv" },
@@ -186,14 +187,23 @@ public sealed class IngestionTests
         var entity = Assert.Single(await storage.LedgerEntitiesAsync());
         Assert.True(UploadNaming.TryParse(blobName, out var name));
         Assert.Equal(name.Partner, entity.GetString("Partner"));
-        Assert.Equal(name.FileName, entity.GetString("FileName"));
+        // A file name over 80 characters is shown hashed (docs/ingestion.md, "File names"), never cut or echoed.
+        if (name.FileName.Length <= 80)
+        {
+            Assert.Equal(name.FileName, entity.GetString("FileName"));
+        }
+        else
+        {
+            Assert.StartsWith("hidden-", entity.GetString("FileName"), StringComparison.Ordinal);
+        }
+
         var curated = Assert.Single(await storage.CuratedBlobsAsync());
         Assert.DoesNotContain("..", curated, StringComparison.Ordinal);
         Assert.EndsWith($"/{result.UploadId}.parquet", curated, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Ingest_OddDatasetName_IsRejectedWithKeySafeLedgerEntry()
+    public async Task Ingest_BackslashInName_IsRefusedWithLedgerEntry_NameNotEchoed()
     {
         await using var storage = new TestStorage();
         await using var services = await storage.StartServicesAsync();
@@ -204,14 +214,16 @@ public sealed class IngestionTests
 
         Assert.Equal(UploadStatus.Rejected, result.Status);
         var entity = Assert.Single(await storage.LedgerEntitiesAsync());
-        Assert.Equal("..%{}#?\\", entity.GetString("Dataset"));
-        Assert.StartsWith("h-", entity.PartitionKey, StringComparison.Ordinal);
-        var listed = await services.GetRequiredService<IUploadLedger>().QueryAsync("..%{}#?\\", null, null, 10, Ct);
-        Assert.Equal(result.UploadId, Assert.Single(listed).UploadId);
+        Assert.Equal("blob-name", entity.GetString("RejectionRule"));
+        Assert.Equal("p", entity.GetString("Partner"));
+        Assert.Equal(string.Empty, entity.GetString("Dataset") ?? string.Empty);
+        Assert.StartsWith("hidden-", entity.GetString("FileName"), StringComparison.Ordinal);
+        Assert.DoesNotContain(entity.Keys.Select(k => entity[k]), v => v is string text && text.Contains("%{}#?", StringComparison.Ordinal));
+        Assert.Empty(await storage.CuratedBlobsAsync());
     }
 
     [Fact]
-    public async Task Ingest_NameWithoutPartnerAndDataset_IsIgnored()
+    public async Task Ingest_NameWithoutPartnerAndDataset_IsRefusedWithLedgerEntry_CleanerNeverCalled()
     {
         await using var storage = new TestStorage();
         Func<CountingCleaner>? cleaner = null;
@@ -220,8 +232,10 @@ public sealed class IngestionTests
 
         var result = await services.GetRequiredService<IngestionService>().IngestAsync("loose-file.csv", Ct);
 
-        Assert.Equal(IngestionDisposition.Ignored, result.Disposition);
-        Assert.Empty(await storage.LedgerEntitiesAsync());
+        // Issue #13 item 8: a badly named blob leaves a status (it used to be ignored without a trace).
+        Assert.Equal(UploadStatus.Rejected, result.Status);
+        var entity = Assert.Single(await storage.LedgerEntitiesAsync());
+        Assert.Equal("blob-name", entity.GetString("RejectionRule"));
         Assert.Equal(0, cleaner!().Calls);
     }
 

@@ -10,10 +10,24 @@ namespace HealthAnalytics.Api;
 /// </summary>
 public static partial class ApiErrorPolicy
 {
+    /// <summary>Policy of an HTML answer (a quality report): nothing runs, nothing loads, only the inline style.</summary>
+    public const string HtmlContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+    /// <summary>Policy of every other answer (JSON, problems): a browser that renders one anyway gets nothing to run.</summary>
+    public const string DataContentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'";
+
     public static async Task InvokeAsync(HttpContext context, Func<Task> next, ILogger log)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
+
+        // Set when the answer starts, whoever writes it (a handler, a problem below, the status-code pages of the dev
+        // host): every answer of both hosts carries them (docs/serving.md, "Security headers").
+        context.Response.OnStarting(static state =>
+        {
+            AddSecurityHeaders(((HttpContext)state).Response);
+            return Task.CompletedTask;
+        }, context);
 
         // Every handler also stops reading at its own limit, for chunked bodies without a Content-Length.
         var limit = RequestBodies.LimitFor(context.Request.Path);
@@ -37,6 +51,20 @@ public static partial class ApiErrorPolicy
                 : Results.Problem(statusCode: StatusCodes.Status500InternalServerError, title: "An unexpected error occurred.");
             await problem.ExecuteAsync(context);
         }
+    }
+
+    /// <summary>The security headers of one answer: no sniffing, no caching (every answer is data or about data), no
+    /// referrer, no framing, and a content security policy strict for HTML and closed for everything else.</summary>
+    public static void AddSecurityHeaders(HttpResponse response)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        var headers = response.Headers;
+        headers.XContentTypeOptions = "nosniff";
+        headers.CacheControl = "no-store";
+        headers["Referrer-Policy"] = "no-referrer";
+        headers.XFrameOptions = "DENY";
+        var html = response.ContentType?.StartsWith("text/html", StringComparison.OrdinalIgnoreCase) == true;
+        headers.ContentSecurityPolicy = html ? HtmlContentSecurityPolicy : DataContentSecurityPolicy;
     }
 
     // The route is left out on purpose: a client may type an identifier into a route value.

@@ -205,7 +205,8 @@ public sealed partial class PredictionHandler(
     [LoggerMessage(EventId = 4100, Level = LogLevel.Debug, Message = "Predicted {Count} instances with {Model} {Version} in {ElapsedMs:F2} ms")]
     private static partial void LogPredicted(ILogger logger, string model, string version, int count, double elapsedMs);
 
-    [LoggerMessage(EventId = 4101, Level = LogLevel.Information, Message = "Rejected a prediction request for {Model}: {Instances} instances, {Errors} field errors")]
+    // Debug: a client sending bad instances in a loop would otherwise write a line per request (129k a minute under load).
+    [LoggerMessage(EventId = 4101, Level = LogLevel.Debug, Message = "Rejected a prediction request for {Model}: {Instances} instances, {Errors} field errors")]
     private static partial void LogRejected(ILogger logger, string model, int instances, int errors);
 }
 

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
@@ -16,7 +17,7 @@ public sealed record ContractLoadResult(DatasetContract? Contract, IReadOnlyList
 /// (names, references between columns, ranges, generalization, units). A contract with any error is
 /// never returned, so callers cannot half-apply one.
 /// </summary>
-public static class ContractLoader
+public static partial class ContractLoader
 {
     private static readonly string[] Encodings = ["utf-8", "utf-16", "windows-1252"];
     private static readonly string[] Delimiters = [",", ";", "\t", "|"];
@@ -41,8 +42,9 @@ public static class ContractLoader
         }
         catch (JsonException ex)
         {
-            // The serializer's message names the member and the offending JSON token, never more.
-            return new(null, [new ConfigError(ex.Path ?? "$", Trim(ex.Message))]);
+            // The serializer's message quotes the document (an unknown member's name, a token): only its kind is kept,
+            // and the path keeps only the members of the contract format and array positions.
+            return new(null, [new ConfigError(SafePath(ex.Path), ShapeMessage(ex.Message))]);
         }
 
         if (contract is null)
@@ -54,12 +56,50 @@ public static class ContractLoader
         return errors.Count == 0 ? new(contract, errors) : new(null, errors);
     }
 
-    private static string Trim(string message)
+    /// <summary>Member names of the contract format: the only names a reported path may hold.</summary>
+    private static readonly HashSet<string> FormatMembers = new(StringComparer.Ordinal)
     {
-        // System.Text.Json appends " Path: $.x | LineNumber: ..." which duplicates the path we report.
-        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return cut > 0 ? message[..cut] : message;
+        "$schema", "name", "version", "description", "dialect", "delimiter", "decimalSeparator", "encoding", "dateFormats",
+        "primaryKey", "duplicates", "keyScope", "columns", "aliases", "type", "required", "notAfterToday", "privacy",
+        "privacyWaiver", "reason", "approvedBy", "generalize", "kind", "length", "categories", "pattern", "upperCase",
+        "unit", "units", "factor", "offset", "headerUnits", "range", "min", "max", "derived", "function", "from", "topCode", "missingValues", "missingWhen", "onInvalid",
+    };
+
+    /// <summary>A serializer path with every member name that is not part of the format (a category, a unit, an
+    /// unknown member) replaced by <c>*</c>: errors name paths, never the document's own words.</summary>
+    private static string SafePath(string? path)
+    {
+        if (string.IsNullOrEmpty(path))
+        {
+            return "$";
+        }
+
+        var safe = new StringBuilder("$");
+        foreach (Match m in PathSegment().Matches(path))
+        {
+            if (m.Groups["index"].Success)
+            {
+                safe.Append('[').Append(m.Groups["index"].Value).Append(']');
+            }
+            else
+            {
+                var member = m.Groups["dotted"].Success ? m.Groups["dotted"].Value : m.Groups["quoted"].Value;
+                safe.Append('.').Append(FormatMembers.Contains(member) ? member : "*");
+            }
+        }
+
+        return safe.ToString();
     }
+
+    private static string ShapeMessage(string message) =>
+        message.Contains("could not be mapped", StringComparison.Ordinal) ? "is not a member of the contract format"
+        : message.Contains("missing required properties", StringComparison.Ordinal) ? "misses a required member"
+        : message.Contains("null", StringComparison.OrdinalIgnoreCase) && message.Contains("non-nullable", StringComparison.OrdinalIgnoreCase) ? "must not be null"
+        : message.Contains("could not be converted", StringComparison.Ordinal) ? "has a value of the wrong type or an unknown value"
+        : "is not valid JSON here";
+
+    [GeneratedRegex(@"\[(?<index>[0-9]+)\]|\['(?<quoted>(?:[^']|'')*)'\]|\.(?<dotted>[^.\[]+)", RegexOptions.CultureInvariant)]
+    private static partial Regex PathSegment();
 
     /// <summary>Semantic checks of an already parsed contract.</summary>
     public static IReadOnlyList<ConfigError> Validate(DatasetContract contract)
@@ -91,7 +131,8 @@ public static class ContractLoader
         }
 
         var byName = new Dictionary<string, ColumnSpec>(StringComparer.Ordinal);
-        var headerNames = new Dictionary<string, string>(StringComparer.Ordinal);
+        var indexOf = new Dictionary<string, int>(StringComparer.Ordinal);
+        var headerNames = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < contract.Columns.Count; i++)
         {
             var c = contract.Columns[i];
@@ -110,7 +151,11 @@ public static class ContractLoader
 
             if (!byName.TryAdd(c.Name, c))
             {
-                Add($"{p}.name", $"column '{c.Name}' is declared twice");
+                Add($"{p}.name", $"same name as $.columns[{indexOf[c.Name]}]");
+            }
+            else
+            {
+                indexOf[c.Name] = i;
             }
 
             foreach (var header in c.Aliases.Prepend(c.Name).Concat(c.HeaderUnits?.Keys ?? Enumerable.Empty<string>()))
@@ -120,17 +165,18 @@ public static class ContractLoader
                 {
                     Add($"{p}.aliases", "a blank alias is not allowed");
                 }
-                else if (headerNames.TryGetValue(n, out var owner) && owner != c.Name)
+                else if (headerNames.TryGetValue(n, out var owner) && owner != i)
                 {
-                    Add($"{p}.aliases", $"header '{header}' also names column '{owner}'");
+                    Add($"{p}.aliases", $"a header (name, alias or headerUnits key) is the same, after normalization, as one of $.columns[{owner}]");
                 }
                 else
                 {
-                    headerNames[n] = c.Name;
+                    headerNames[n] = i;
                 }
             }
 
             ValidateColumn(c, p, contract.Dialect, Add);
+            ValidatePrivacyFloor(c, p, Add);
         }
 
         MissingValueRules.Validate(contract, Add);
@@ -140,15 +186,15 @@ public static class ContractLoader
             var key = contract.PrimaryKey[i];
             if (!byName.TryGetValue(key, out var col))
             {
-                Add($"$.primaryKey[{i}]", $"column '{key}' does not exist");
+                Add($"$.primaryKey[{i}]", "names no column");
             }
             else if (col.Privacy == PrivacyRole.Direct)
             {
-                Add($"$.primaryKey[{i}]", $"column '{key}' is a direct identifier, which is never parsed");
+                Add($"$.primaryKey[{i}]", $"names $.columns[{indexOf[key]}], a direct identifier, which is never parsed");
             }
             else if (!col.Required)
             {
-                Add($"$.primaryKey[{i}]", $"column '{key}' must be required");
+                Add($"$.primaryKey[{i}]", $"names $.columns[{indexOf[key]}], which must be required");
             }
         }
 
@@ -164,7 +210,7 @@ public static class ContractLoader
 
             if (string.IsNullOrWhiteSpace(d.Name) || byName.ContainsKey(d.Name) || headerNames.ContainsKey(HeaderNormalizer.Normalize(d.Name)))
             {
-                Add($"{p}.name", $"derived column '{d.Name}' is blank or collides with a column");
+                Add($"{p}.name", "is blank or collides with a column's name or header");
             }
 
             if (d.Type != ColumnType.Integer)
@@ -181,15 +227,15 @@ public static class ContractLoader
             {
                 if (!byName.TryGetValue(d.From[j], out var src))
                 {
-                    Add($"{p}.from[{j}]", $"column '{d.From[j]}' does not exist");
+                    Add($"{p}.from[{j}]", "names no column");
                 }
                 else if (src.Type != ColumnType.Date)
                 {
-                    Add($"{p}.from[{j}]", $"column '{d.From[j]}' is not a date");
+                    Add($"{p}.from[{j}]", $"names $.columns[{indexOf[d.From[j]]}], which is not a date");
                 }
                 else if (src.Privacy == PrivacyRole.Direct)
                 {
-                    Add($"{p}.from[{j}]", $"column '{d.From[j]}' is a direct identifier, which is never parsed");
+                    Add($"{p}.from[{j}]", $"names $.columns[{indexOf[d.From[j]]}], a direct identifier, which is never parsed");
                 }
             }
 
@@ -261,23 +307,26 @@ public static class ContractLoader
             }
             else
             {
-                var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+                // Categories are named by their position (entry 1, 2, ...): a path or message never quotes the document.
+                var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+                var entry = 0;
                 foreach (var (canonical, aliases) in c.Categories)
                 {
+                    entry++;
                     foreach (var v in (aliases ?? []).Prepend(canonical))
                     {
                         var folded = CategoryFolding.Fold(v);
                         if (folded.Length == 0)
                         {
-                            add($"{p}.categories.{canonical}", "a blank category or alias is not allowed");
+                            add($"{p}.categories", $"entry {entry}: a blank category or alias is not allowed");
                         }
-                        else if (seen.TryGetValue(folded, out var other) && other != canonical)
+                        else if (seen.TryGetValue(folded, out var other) && other != entry)
                         {
-                            add($"{p}.categories.{canonical}", $"'{v}' also belongs to category '{other}'");
+                            add($"{p}.categories", $"entry {entry}: a value or alias also belongs to entry {other}");
                         }
                         else
                         {
-                            seen[folded] = canonical;
+                            seen[folded] = entry;
                         }
                     }
                 }
@@ -327,22 +376,26 @@ public static class ContractLoader
                 add($"{p}.units", "conversions need the canonical 'unit'");
             }
 
-            foreach (var (unit, conv) in c.Units)
+            var entry = 0;
+            foreach (var (_, conv) in c.Units)
             {
+                entry++;
                 if (conv is null || !double.IsFinite(conv.Factor) || conv.Factor == 0 || !double.IsFinite(conv.Offset))
                 {
-                    add($"{p}.units.{unit}", "factor must be finite and non-zero, offset finite");
+                    add($"{p}.units", $"entry {entry}: factor must be finite and non-zero, offset finite");
                 }
             }
         }
 
         if (c.HeaderUnits is not null)
         {
-            foreach (var (header, unit) in c.HeaderUnits)
+            var entry = 0;
+            foreach (var (_, unit) in c.HeaderUnits)
             {
+                entry++;
                 if (c.Units is null || !c.Units.ContainsKey(unit))
                 {
-                    add($"{p}.headerUnits.{header}", $"unit '{unit}' is not one of the column's units");
+                    add($"{p}.headerUnits", $"entry {entry}: the unit is not a key of the column's units");
                 }
             }
         }
@@ -395,6 +448,51 @@ public static class ContractLoader
         _ = dialect;
     }
 
+    /// <summary>
+    /// The privacy floor (docs/contracts.md): a <c>none</c> or <c>sensitive</c> column whose name, an alias or a
+    /// <c>headerUnits</c> key looks like a direct identifier (<see cref="IdentifierPatterns"/>), or whose values are full
+    /// dates of an individual (a date column), needs an explicit <see cref="PrivacyWaiver"/>. Values of other columns
+    /// can only be checked at ingestion (<see cref="PrivacyFloor"/>).
+    /// </summary>
+    private static void ValidatePrivacyFloor(ColumnSpec c, string p, Action<string, string> add)
+    {
+        var open = c.Privacy is PrivacyRole.None or PrivacyRole.Sensitive;
+        if (c.PrivacyWaiver is { } waiver)
+        {
+            if (!open)
+            {
+                add($"{p}.privacyWaiver", "only a none or sensitive column can carry a waiver");
+            }
+
+            if (string.IsNullOrWhiteSpace(waiver.Reason))
+            {
+                add($"{p}.privacyWaiver.reason", "is required");
+            }
+
+            if (string.IsNullOrWhiteSpace(waiver.ApprovedBy))
+            {
+                add($"{p}.privacyWaiver.approvedBy", "is required");
+            }
+
+            return;
+        }
+
+        if (!open)
+        {
+            return;
+        }
+
+        var headers = c.Aliases.Prepend(c.Name).Concat(c.HeaderUnits?.Keys ?? Enumerable.Empty<string>());
+        if (headers.Any(h => h is not null && IdentifierPatterns.NameLooksLikeDirectIdentifier(h)))
+        {
+            add($"{p}.privacy", "the column's name or an alias looks like a direct identifier: make it identifier, direct or quasi, or add a privacyWaiver");
+        }
+        else if (c.Type is ColumnType.Date or ColumnType.DateTime)
+        {
+            add($"{p}.privacy", "a full date of an individual is an identifier: make the column quasi with a generalization, or add a privacyWaiver");
+        }
+    }
+
     private static void ValidateRange(RangeSpec? range, string path, Action<string, string> add)
     {
         if (range is null)
@@ -408,7 +506,7 @@ public static class ContractLoader
         }
         else if (range.Min > range.Max)
         {
-            add(path, $"min ({range.Min}) is greater than max ({range.Max})");
+            add(path, "min is greater than max");
         }
     }
 }

@@ -28,6 +28,10 @@ public sealed record DatasetContract
     /// <summary>Duplicate policy; only <c>first-wins</c> exists.</summary>
     public string Duplicates { get; init; } = "first-wins";
 
+    /// <summary>Where <see cref="PrimaryKey"/> identifies a row across uploads: within one partner (the default), or
+    /// across every partner of the dataset (docs/contracts.md, "Keys across partners").</summary>
+    public KeyScope KeyScope { get; init; } = KeyScope.Partner;
+
     public IReadOnlyList<ColumnSpec> Columns { get; init; } = [];
 
     public IReadOnlyList<DerivedColumnSpec> Derived { get; init; } = [];
@@ -88,6 +92,28 @@ public enum PrivacyRole
     [JsonStringEnumMemberName("quasi")] Quasi,
 }
 
+/// <summary>Where a primary key identifies a row when training reads several uploads.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<KeyScope>))]
+public enum KeyScope
+{
+    /// <summary>Each partner's keys are its own: two partners sending the same key are two rows (a collision is counted).</summary>
+    [JsonStringEnumMemberName("partner")] Partner,
+
+    /// <summary>The key is shared by every partner: the latest upload wins, a cross-partner collision is counted.</summary>
+    [JsonStringEnumMemberName("dataset")] Dataset,
+}
+
+/// <summary>An explicit, reported exception to the privacy floor (docs/contracts.md): a column whose name or values look
+/// like a direct identifier kept as <c>none</c> or <c>sensitive</c>.</summary>
+public sealed record PrivacyWaiver
+{
+    /// <summary>Why the column is kept as it is (a study protocol, a legal basis).</summary>
+    public required string Reason { get; init; }
+
+    /// <summary>Who approved it (a role or an office, e.g. the data protection officer).</summary>
+    public required string ApprovedBy { get; init; }
+}
+
 /// <summary>How a quasi-identifier is generalized.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<GeneralizeKind>))]
 public enum GeneralizeKind
@@ -141,6 +167,9 @@ public sealed record ColumnSpec
     public bool NotAfterToday { get; init; }
 
     public PrivacyRole Privacy { get; init; } = PrivacyRole.None;
+
+    /// <summary>Required for a <c>none</c>/<c>sensitive</c> column whose name or values look like a direct identifier.</summary>
+    public PrivacyWaiver? PrivacyWaiver { get; init; }
 
     public GeneralizeSpec? Generalize { get; init; }
 

@@ -7,7 +7,8 @@ namespace HealthAnalytics.Curated;
 /// dataset's contract (the one contract model; there is no second parser of contract JSON). Identifiers are present
 /// as pseudonyms; direct identifiers and quasi-identifiers generalized with <c>drop</c> are absent.
 /// </summary>
-public sealed record CuratedSchema(string Dataset, string ContractVersion, IReadOnlyList<string> PrimaryKey, IReadOnlyList<CuratedColumn> Columns)
+/// <param name="KeyScope">Where <paramref name="PrimaryKey"/> identifies a row across uploads (by partner by default).</param>
+public sealed record CuratedSchema(string Dataset, string ContractVersion, IReadOnlyList<string> PrimaryKey, IReadOnlyList<CuratedColumn> Columns, KeyScope KeyScope = KeyScope.Partner)
 {
     public CuratedColumn? Find(string name) => Columns.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.Ordinal));
 
@@ -27,7 +28,7 @@ public sealed record CuratedSchema(string Dataset, string ContractVersion, IRead
             columns.Add(new CuratedColumn(d.Name, d.Type, d.Privacy, d.Unit, [], Derived: true, Dropped: false));
         }
 
-        return new CuratedSchema(contract.Name, contract.Version, contract.PrimaryKey, columns);
+        return new CuratedSchema(contract.Name, contract.Version, contract.PrimaryKey, columns, contract.KeyScope);
     }
 
     /// <summary>Whether a column of this privacy role and generalization is left out of curated data.</summary>

@@ -1,3 +1,4 @@
+using HealthAnalytics.Contracts;
 using HealthAnalytics.Training;
 using Parquet;
 using Parquet.Schema;
@@ -6,7 +7,9 @@ namespace HealthAnalytics.Curated;
 
 /// <summary>
 /// Reads curated Parquet row group by row group into typed column arrays, keeping only the requested
-/// columns, and de-duplicates on the contract's primary key (the latest upload wins).
+/// columns, and de-duplicates on the contract's primary key: within a partner by default, across partners when the
+/// contract says <c>keyScope: dataset</c>; the latest upload wins either way. A primary key sent by more than one
+/// partner is counted (docs/contracts.md, "Keys across partners").
 /// </summary>
 public static class CuratedTableReader
 {
@@ -14,10 +17,29 @@ public static class CuratedTableReader
 
     /// <param name="uploads">Oldest first: for a repeated key the row of the latest upload is kept.</param>
     /// <param name="columns">Column name → how to hold it (numeric/boolean as double, categorical as string).</param>
+    /// <param name="primaryKey">Key columns; empty = no de-duplication.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
     public static async Task<(TrainingTable Table, long RowsRead)> ReadAsync(
         IReadOnlyList<Func<CancellationToken, Task<Stream>>> uploads,
         IReadOnlyDictionary<string, FeatureKind> columns,
         IReadOnlyList<string> primaryKey,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(uploads);
+        var read = await ReadAsync([.. uploads.Select(u => (string.Empty, u))], columns, primaryKey, KeyScope.Dataset, cancellationToken);
+        return (read.Table, read.RowsRead);
+    }
+
+    /// <param name="uploads">Each upload's partner and opener, oldest first.</param>
+    /// <param name="columns">Column name → how to hold it (numeric/boolean as double, categorical as string).</param>
+    /// <param name="primaryKey">Key columns; empty = no de-duplication.</param>
+    /// <param name="scope">Whether a key identifies a row within a partner or across partners.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    public static async Task<CuratedRead> ReadAsync(
+        IReadOnlyList<(string Partner, Func<CancellationToken, Task<Stream>> Open)> uploads,
+        IReadOnlyDictionary<string, FeatureKind> columns,
+        IReadOnlyList<string> primaryKey,
+        KeyScope scope,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(uploads);
@@ -26,11 +48,19 @@ public static class CuratedTableReader
         var numeric = columns.Where(c => c.Value != FeatureKind.Categorical).ToDictionary(c => c.Key, _ => new List<double>(), StringComparer.Ordinal);
         var categorical = columns.Where(c => c.Value == FeatureKind.Categorical).ToDictionary(c => c.Key, _ => new List<string?>(), StringComparer.Ordinal);
         var intern = new Dictionary<string, string>(StringComparer.Ordinal);
-        var latestRowByKey = new Dictionary<string, int>(StringComparer.Ordinal);
+
+        // (key, partner index) → row; the partner index is 0 for every upload when the key spans partners. Tuples keep
+        // the key strings shared with firstPartner instead of concatenating a second copy per row.
+        var latestRowByKey = new Dictionary<(string Key, int Partner), int>();
+        var firstPartner = new Dictionary<string, int>(StringComparer.Ordinal);
+        var collided = new HashSet<string>(StringComparer.Ordinal);
+        var partners = new Dictionary<string, int>(StringComparer.Ordinal);
         var rows = 0;
 
-        foreach (var open in uploads)
+        foreach (var (partnerName, open) in uploads)
         {
+            var partner = partners.TryGetValue(partnerName, out var known) ? known : partners[partnerName] = partners.Count;
+            var scoped = scope == KeyScope.Partner ? partner : 0;
             await using var stream = await open(cancellationToken);
             await using var reader = await ParquetReader.CreateAsync(stream, Options, cancellationToken: cancellationToken);
             for (var g = 0; g < reader.RowGroupCount; g++)
@@ -60,10 +90,19 @@ public static class CuratedTableReader
                     }
                 }
 
-                for (var i = 0; i < n; i++)
+                if (primaryKey.Count > 0)
                 {
-                    // A later upload overwrites the index: its row is the one kept.
-                    latestRowByKey[keys[i] ?? ""] = rows + i;
+                    for (var i = 0; i < n; i++)
+                    {
+                        var key = keys[i] ?? "";
+                        if (!firstPartner.TryAdd(key, partner) && firstPartner[key] != partner)
+                        {
+                            collided.Add(key);
+                        }
+
+                        // A later upload overwrites the index: its row is the one kept.
+                        latestRowByKey[(key, scoped)] = rows + i;
+                    }
                 }
 
                 rows += n;
@@ -73,12 +112,12 @@ public static class CuratedTableReader
         var full = new TrainingTable(rows, numeric.ToDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.Ordinal), categorical.ToDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.Ordinal));
         if (primaryKey.Count == 0 || latestRowByKey.Count == rows)
         {
-            return (full, rows);
+            return new CuratedRead(full, rows, collided.Count);
         }
 
         var kept = latestRowByKey.Values.ToArray();
         Array.Sort(kept);
-        return (full.Select(kept), rows);
+        return new CuratedRead(full.Select(kept), rows, collided.Count);
     }
 
     private static async Task<double[]> ReadDoublesAsync(ParquetSchema schema, ParquetRowGroupReader group, string name, int n, CancellationToken ct)
@@ -153,3 +192,8 @@ public static class CuratedTableReader
         return buffer;
     }
 }
+
+/// <param name="Table">The de-duplicated rows.</param>
+/// <param name="RowsRead">Rows in the uploads before de-duplication.</param>
+/// <param name="CrossPartnerKeyCollisions">Distinct primary keys sent by more than one partner.</param>
+public sealed record CuratedRead(TrainingTable Table, long RowsRead, long CrossPartnerKeyCollisions);

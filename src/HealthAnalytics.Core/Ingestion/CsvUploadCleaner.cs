@@ -290,13 +290,14 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
         private readonly List<ColumnPlan> _outputs = [];
         private readonly List<ColumnPlan> _quasi = [];
         private readonly List<int> _keyPlans = [];
-        private readonly SpillingKeySet _keys = new(options.DuplicateKeysInMemory);
+        private readonly SpillingKeySet _keys = new(options.DuplicateKeysInMemory, folder: IngestionScratch.Folder(options));
         private readonly KeyFingerprinter _fingerprints = new(pseudonymizer.UsesPlatformHmac);
-        private readonly SpillingGroupCounter _groups = new(options.KAnonymityGroupsInMemory);
+        private readonly SpillingGroupCounter _groups = new(options.KAnonymityGroupsInMemory, IngestionScratch.Folder(options));
         private readonly SortedDictionary<string, long> _violations = new(StringComparer.Ordinal);
         private readonly List<RejectedRow> _rejected = [];
         private readonly List<UnknownColumn> _unknown = [];
         private ColumnPlan[] _planArray = [];
+        private PrivacyFloor? _floor;
         private DialectReport? _dialect;
         private int _headerCount;
         private long _read, _kept, _fixed, _quarantined, _duplicate, _blank;
@@ -397,6 +398,11 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                     if (header)
                     {
                         throw FileRejectedException.Of("empty-file", "the file has no header line");
+                    }
+
+                    if (_floor?.Verdict() is { } floor)
+                    {
+                        throw new FileRejectedException(floor);
                     }
 
                     await _writer!.FinishAsync(ct);
@@ -657,6 +663,36 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
             }
         }
 
+        /// <summary>
+        /// A header line that looks like data is rejected before anything of it is kept (docs/ingestion.md, "Header"):
+        /// when no cell names a contract column (the header line is missing and the first line is a patient's record),
+        /// or when more cells look like identifiers (<see cref="IdentifierPatterns"/>) than name columns. The message
+        /// gives counts only.
+        /// </summary>
+        private void ScreenHeader(RowBatch batch, Dictionary<string, (ColumnSpec Column, string? Unit)> names)
+        {
+            var first = batch.RecordFirstField[0];
+            int known = 0, dataLike = 0;
+            for (var f = 0; f < _headerCount; f++)
+            {
+                var raw = Encoding.UTF8.GetString(batch.Field(first + f));
+                if (names.ContainsKey(HeaderNormalizer.Normalize(raw)))
+                {
+                    known++;
+                }
+                else if (IdentifierPatterns.LooksLikeData(raw))
+                {
+                    dataLike++;
+                }
+            }
+
+            if (known == 0 || dataLike > known)
+            {
+                throw FileRejectedException.Of("header-looks-like-data", string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"The first line does not look like a header: {known} of its {_headerCount} cells name a column of the contract and {dataLike} look like data (identifier patterns). Is the header line missing?"), 1);
+            }
+        }
+
         private void ProcessHeader(RowBatch batch, char delimiter)
         {
             var names = new Dictionary<string, (ColumnSpec Column, string? Unit)>(StringComparer.Ordinal);
@@ -675,6 +711,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
 
             var first = batch.RecordFirstField[0];
             _headerCount = batch.RecordFieldCount[0];
+            ScreenHeader(batch, names);
             var found = new Dictionary<string, (int Field, string? Unit)>(StringComparer.Ordinal);
             for (var f = 0; f < _headerCount; f++)
             {
@@ -687,7 +724,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
 
                 if (!names.TryGetValue(normalized, out var hit))
                 {
-                    _unknown.Add(new UnknownColumn(f + 1, normalized));
+                    _unknown.Add(UnknownColumn.Screened(f + 1, raw, normalized));
                     continue;
                 }
 
@@ -704,6 +741,8 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                     throw FileRejectedException.Of("missing-column", $"required column '{c.Name}' is missing", 1, c.Name);
                 }
             }
+
+            _floor = PrivacyFloor.For(_contract, name => found.TryGetValue(name, out var at) ? at.Field : -1, _headerCount, options.PrivacyFloorShare);
 
             foreach (var c in _contract.Columns)
             {
@@ -785,6 +824,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
         private void CleanBatch(RowBatch batch, BatchResults results)
         {
             results.Prepare(batch.RecordCount);
+            _floor?.Sample(batch, results.Start);
             var text = 0;
             for (var r = results.Start; r < batch.RecordCount; r++)
             {
@@ -1191,7 +1231,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                 UploadId = upload.UploadId,
                 Partner = upload.Partner,
                 Dataset = upload.Dataset,
-                FileName = upload.FileName,
+                FileName = UploadNaming.ShownFileName(upload.FileName, pseudonymizer.Pseudonymize),
                 ContractName = _contract.Name,
                 ContractVersion = _contract.Version,
                 InputSha256 = upload.ContentSha256,
@@ -1209,6 +1249,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                 RejectedRows = curated ? _rejected : [],
                 KAnonymity = curated && written > 0 && _quasi.Count > 0 ? _groups.SmallestGroup() : null,
                 QuasiIdentifiers = [.. _quasi.Select(p => p.Name)],
+                Privacy = PrivacyInForce.Of(_contract),
                 PseudonymKeyId = pseudonymizer.KeyId,
             };
         }

@@ -48,8 +48,17 @@ public sealed record UploadLedgerEntry
     public required string UploadId { get; init; }
     public required string Dataset { get; init; }
     public required string Partner { get; init; }
+    /// <summary>The file name as shown (<see cref="UploadNaming.ShownFileName"/>): itself when it passes the identifier
+    /// screen, else <c>hidden-</c> + a keyed hash. Never the raw name of a refused blob.</summary>
     public required string FileName { get; init; }
     public required UploadStatus Status { get; init; }
+
+    /// <summary>A keyed hash of the blob name (<see cref="UploadNaming.SourceKey"/>): finds the blob again without the
+    /// ledger holding its raw name. Null in entries written before it existed.</summary>
+    public string? SourceKey { get; init; }
+
+    /// <summary>The blob version (ETag) this entry is about; <c>*</c> for a refused name (any version is refused).</summary>
+    public string? SourceETag { get; init; }
     public long SizeBytes { get; init; }
 
     /// <summary>Lower-case hex SHA-256 of the uploaded bytes; null when rejected before download.</summary>

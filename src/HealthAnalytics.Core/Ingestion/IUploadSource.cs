@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace HealthAnalytics.Ingestion;
 
 /// <summary>The partner drop zone (<c>uploads/</c>). Read-only: the app never changes or deletes an upload.</summary>
@@ -14,6 +16,19 @@ public interface IUploadSource
 
     /// <summary>Every upload currently present (the dev host's poller; Azure uses Event Grid instead).</summary>
     IAsyncEnumerable<UploadProperties> ListAsync(CancellationToken cancellationToken);
+
+    /// <summary>The uploads whose name starts with <paramref name="prefix"/> (the stalled-upload sweep finding a blob
+    /// whose ledger entry shows its name hashed). The default filters <see cref="ListAsync(CancellationToken)"/>.</summary>
+    async IAsyncEnumerable<UploadProperties> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var item in ListAsync(cancellationToken))
+        {
+            if (item.Name.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                yield return item;
+            }
+        }
+    }
 }
 
 /// <param name="Name">Blob name inside the uploads container.</param>

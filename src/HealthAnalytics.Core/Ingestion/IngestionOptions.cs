@@ -64,6 +64,16 @@ public sealed class IngestionOptions
     /// <summary>k-anonymity groups counted in memory (~40 bytes each) before a sorted run is spilled to a temp file.</summary>
     [Range(16, 1 << 26)]
     public int KAnonymityGroupsInMemory { get; set; } = 1 << 18;
+
+    /// <summary>Folder of ingestion's scratch files (<c>ha-ingest-*.tmp</c>: the downloaded upload, the Parquet being
+    /// written, spilled key runs); null = <c>{temp}/healthanalytics-ingest</c>. Files a stopped run left there are
+    /// removed at start (<see cref="IngestionScratch"/>).</summary>
+    public string? TempDirectory { get; set; }
+
+    /// <summary>Share of a column's sampled cells that may look like identifiers before the upload fails the privacy
+    /// floor (<c>privacy-floor</c>; only <c>none</c>/<c>sensitive</c> columns without a waiver are sampled).</summary>
+    [Range(0.0, 1.0)]
+    public double PrivacyFloorShare { get; set; } = 0.2;
 }
 
 /// <summary>Keyed pseudonymization (configuration section <c>Pseudonymization</c>; the key comes from Key Vault in Azure).</summary>

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -17,33 +18,78 @@ namespace HealthAnalytics.Ingestion;
 /// upload through its ledger claim (docs/reliability.md): a concurrent delivery returns
 /// <see cref="IngestionDisposition.InProgress"/>, and a dead host's claim is taken over once it expires.
 /// </summary>
-public sealed partial class IngestionService(
-    IUploadSource uploads,
-    ICuratedStore curated,
-    IReportStore reports,
-    IUploadLedger ledger,
-    IDatasetContractProvider contracts,
-    IUploadCleaner cleaner,
-    IReportRenderer renderer,
-    IOptions<IngestionOptions> limits,
-    IOptions<IngestionRunOptions> options,
-    TimeProvider time,
-    ILogger<IngestionService> log)
+public sealed partial class IngestionService
 {
     /// <summary>Rule of the failure report of an upload that ran out of attempts.</summary>
     public const string FailedRule = "ingestion-failed";
 
+    /// <summary>Rule of an upload whose blob name is refused (docs/ingestion.md, "Blob names").</summary>
+    public const string NameRule = "blob-name";
+
     private const int CopyBufferBytes = 1 << 20;
+    private readonly IUploadSource uploads;
+    private readonly ICuratedStore curated;
+    private readonly IReportStore reports;
+    private readonly IUploadLedger ledger;
+    private readonly IDatasetContractProvider contracts;
+    private readonly IUploadCleaner cleaner;
+    private readonly IReportRenderer renderer;
+    private readonly IOptions<IngestionOptions> limits;
+    private readonly IOptions<IngestionRunOptions> options;
+    private readonly Pseudonymizer pseudonymizer;
+    private readonly TimeProvider time;
+    private readonly ILogger<IngestionService> log;
+    private readonly string scratch;
+
+    // Contract versions whose privacy waivers were logged by this instance (once per version, docs/contracts.md).
+    private readonly ConcurrentDictionary<(string Name, string Version), bool> waiversLogged = new();
+
+    /// <summary>Also removes the scratch files a stopped run left (<see cref="IngestionScratch"/>): the service is a
+    /// singleton both hosts create at start.</summary>
+    public IngestionService(
+        IUploadSource uploads,
+        ICuratedStore curated,
+        IReportStore reports,
+        IUploadLedger ledger,
+        IDatasetContractProvider contracts,
+        IUploadCleaner cleaner,
+        IReportRenderer renderer,
+        IOptions<IngestionOptions> limits,
+        IOptions<IngestionRunOptions> options,
+        Pseudonymizer pseudonymizer,
+        TimeProvider time,
+        ILogger<IngestionService> log)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        this.uploads = uploads;
+        this.curated = curated;
+        this.reports = reports;
+        this.ledger = ledger;
+        this.contracts = contracts;
+        this.cleaner = cleaner;
+        this.renderer = renderer;
+        this.limits = limits;
+        this.options = options;
+        this.pseudonymizer = pseudonymizer;
+        this.time = time;
+        this.log = log;
+        scratch = IngestionScratch.Folder(limits.Value);
+        var (files, bytes) = IngestionScratch.RemoveStale(scratch, time.GetUtcNow());
+        if (files > 0)
+        {
+            LogScratchRemoved(log, files, bytes);
+        }
+    }
 
     /// <summary>Processes the upload named <paramref name="blobName"/> in the uploads container.</summary>
     public async Task<IngestionResult> IngestAsync(string blobName, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(blobName);
         var stopwatch = Stopwatch.StartNew();
-        if (!UploadNaming.TryParse(blobName, out var name))
+        if (UploadNaming.Problem(blobName) is { } problem || !UploadNaming.TryParse(blobName, out var name))
         {
-            LogIgnoredName(log);
-            return new IngestionResult(IngestionDisposition.Ignored);
+            // Never opened: the SDK and the service resolve dot segments, so the name could address another blob.
+            return await RefuseNameAsync(blobName, UploadNaming.Problem(blobName) ?? "the name is malformed", cancellationToken);
         }
 
         var properties = await uploads.GetPropertiesAsync(blobName, cancellationToken);
@@ -56,7 +102,7 @@ public sealed partial class IngestionService(
         var limit = limits.Value.MaxUploadBytes;
         if (properties.Size > limit)
         {
-            return await RejectUnreadAsync(name, properties, "upload-size",
+            return await RejectUnreadAsync(UnreadEntry(name, properties), properties.Size, "upload-size",
                 string.Create(CultureInfo.InvariantCulture, $"The upload is {properties.Size} bytes; the limit is {limit} bytes."),
                 cancellationToken);
         }
@@ -64,8 +110,10 @@ public sealed partial class IngestionService(
         var contract = await contracts.FindAsync(name.Dataset, cancellationToken);
         if (contract is null)
         {
-            return await RejectUnreadAsync(name, properties, "no-contract", "No dataset contract exists for this dataset.", cancellationToken);
+            return await RejectUnreadAsync(UnreadEntry(name, properties), properties.Size, "no-contract", "No dataset contract exists for this dataset.", cancellationToken);
         }
+
+        LogWaiversOnce(contract);
 
         var inputPath = NewTempPath();
         var parquetPath = NewTempPath();
@@ -211,10 +259,38 @@ public sealed partial class IngestionService(
         return await ledger.CompleteAsync(final, cancellationToken) ? final : null;
     }
 
-    private async Task<IngestionResult> RejectUnreadAsync(UploadName name, UploadProperties properties, string rule, string message, CancellationToken cancellationToken)
+    /// <summary>
+    /// A blob name that breaks the naming rule: a <c>rejected</c> ledger entry (rule <see cref="NameRule"/>) and a
+    /// report, under an id derived from a keyed hash of the name, with the partner and dataset only when they are plain
+    /// and the file name hashed. Nothing is read from storage under that name.
+    /// </summary>
+    private async Task<IngestionResult> RefuseNameAsync(string blobName, string problem, CancellationToken cancellationToken)
     {
-        var uploadId = UploadNaming.UnreadUploadId(name.Partner, name.Dataset, name.BlobName, properties.ETag);
-        var claim = await ledger.ClaimAsync(NewEntry(name, properties, uploadId, contentSha256: null), cancellationToken);
+        var segments = blobName.Split('/');
+        string Plain(int i, Func<string, bool> ok) => segments.Length >= 3 && ok(segments[i]) && !IdentifierPatterns.LooksLikeData(segments[i]) ? segments[i] : string.Empty;
+        var now = time.GetUtcNow();
+        var entry = WithNewClaim(new UploadLedgerEntry
+        {
+            UploadId = UploadNaming.RefusedNameUploadId(blobName, pseudonymizer.Pseudonymize),
+            Partner = Plain(0, p => UploadNaming.SafeSegment(p) == p),
+            Dataset = Plain(1, ConfigNames.IsValid),
+            FileName = UploadNaming.HiddenName(blobName, pseudonymizer.Pseudonymize),
+            SourceKey = UploadNaming.SourceKey(blobName, pseudonymizer.Pseudonymize),
+            SourceETag = "*",
+            Status = UploadStatus.Processing,
+            ReceivedAt = now,
+        }, now);
+        var result = await RejectUnreadAsync(entry, 0, NameRule,
+            $"The blob name was refused: {problem}. Upload files as {{partner}}/{{dataset}}/{{file}}, three plain segments with no " +
+            "'.' or '..' segment, no encoded or look-alike separators and no control characters.", cancellationToken);
+        LogRefusedName(log, entry.UploadId, problem);
+        return result;
+    }
+
+    private async Task<IngestionResult> RejectUnreadAsync(UploadLedgerEntry entry, long sizeBytes, string rule, string message, CancellationToken cancellationToken)
+    {
+        var uploadId = entry.UploadId;
+        var claim = await ledger.ClaimAsync(entry, cancellationToken);
         if (NotOurs(claim) is { } skipped)
         {
             return skipped;
@@ -225,9 +301,9 @@ public sealed partial class IngestionService(
             var report = new QualityReport
             {
                 UploadId = uploadId,
-                Partner = name.Partner,
-                Dataset = name.Dataset,
-                FileName = name.FileName,
+                Partner = entry.Partner,
+                Dataset = entry.Dataset,
+                FileName = entry.FileName,
                 ContractName = string.Empty,
                 ContractVersion = string.Empty,
                 InputSha256 = string.Empty,
@@ -235,7 +311,7 @@ public sealed partial class IngestionService(
                 Rejection = new FileRejection(rule, message),
                 StartedAt = time.GetUtcNow(),
             };
-            var (jsonPath, htmlPath) = await SaveReportAsync(name.Dataset, uploadId, report, cancellationToken);
+            var (jsonPath, htmlPath) = await SaveReportAsync(entry.Dataset, uploadId, report, cancellationToken);
             var written = await ledger.CompleteAsync(claim.Entry with
             {
                 Status = UploadStatus.Rejected,
@@ -250,7 +326,7 @@ public sealed partial class IngestionService(
                 return await ClaimLostAsync(claim.Entry);
             }
 
-            LogRejectedUnread(log, uploadId, rule, properties.Size);
+            LogRejectedUnread(log, uploadId, rule, sizeBytes);
             return new IngestionResult(IngestionDisposition.Processed, uploadId, UploadStatus.Rejected);
         }
         catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
@@ -333,6 +409,7 @@ public sealed partial class IngestionService(
         ContractName = request?.Contract.Name ?? string.Empty,
         ContractVersion = request?.Contract.Version ?? string.Empty,
         InputSha256 = entry.ContentSha256 ?? string.Empty,
+        Privacy = request is null ? null : PrivacyInForce.Of(request.Contract),
         Outcome = UploadOutcome.Failed,
         Rejection = new FileRejection(FailedRule, string.Create(CultureInfo.InvariantCulture,
             $"Processing failed {entry.Attempts} times ({reason}); no curated output was committed. Fix the cause, then delete the ledger entry to retry.")),
@@ -370,6 +447,10 @@ public sealed partial class IngestionService(
         }
     }
 
+    /// <summary>The entry of an upload refused before its bytes were read (over-size, no contract).</summary>
+    private UploadLedgerEntry UnreadEntry(UploadName name, UploadProperties properties)
+        => NewEntry(name, properties, UploadNaming.UnreadUploadId(name.Partner, name.Dataset, name.BlobName, properties.ETag), contentSha256: null);
+
     private UploadLedgerEntry NewEntry(UploadName name, UploadProperties properties, string uploadId, string? contentSha256)
     {
         var now = time.GetUtcNow();
@@ -378,7 +459,9 @@ public sealed partial class IngestionService(
             UploadId = uploadId,
             Dataset = name.Dataset,
             Partner = name.Partner,
-            FileName = name.FileName,
+            FileName = UploadNaming.ShownFileName(name.FileName, pseudonymizer.Pseudonymize),
+            SourceKey = UploadNaming.SourceKey(name.BlobName, pseudonymizer.Pseudonymize),
+            SourceETag = UploadNaming.PlainETag(properties.ETag),
             Status = UploadStatus.Processing,
             SizeBytes = properties.Size,
             ContentSha256 = contentSha256,
@@ -396,8 +479,19 @@ public sealed partial class IngestionService(
         ClaimedUntil = now + options.Value.ClaimTimeout,
     };
 
-    // Random names under the temp folder: nothing from the blob name ever reaches the file system.
-    private static string NewTempPath() => Path.Combine(Path.GetTempPath(), "ha-ingest-" + Guid.NewGuid().ToString("N") + ".tmp");
+    // Random names in the scratch folder: nothing from the blob name ever reaches the file system.
+    private string NewTempPath() => IngestionScratch.NewPath(scratch);
+
+    /// <summary>Logs the privacy waivers of a contract version once per instance: by JSON path, never the waiver's
+    /// text or a value (the reports state the waivers in full).</summary>
+    private void LogWaiversOnce(DatasetContract contract)
+    {
+        var waived = contract.Columns.Select((c, i) => (c, i)).Where(p => p.c.PrivacyWaiver is not null).Select(p => $"$.columns[{p.i}]").ToList();
+        if (waived.Count > 0 && waiversLogged.TryAdd((contract.Name, contract.Version), true))
+        {
+            LogWaivers(log, contract.Name, contract.Version, waived.Count, string.Join(", ", waived));
+        }
+    }
 
     private static FileStream OpenTemp(string path) => new(path, new FileStreamOptions
     {
@@ -423,8 +517,14 @@ public sealed partial class IngestionService(
         }
     }
 
-    [LoggerMessage(EventId = 1000, Level = LogLevel.Warning, Message = "Upload ignored: its name is not {{partner}}/{{dataset}}/{{file}}")]
-    private static partial void LogIgnoredName(ILogger logger);
+    [LoggerMessage(EventId = 1000, Level = LogLevel.Warning, Message = "Upload {UploadId} refused: {Problem}")]
+    private static partial void LogRefusedName(ILogger logger, string uploadId, string problem);
+
+    [LoggerMessage(EventId = 1030, Level = LogLevel.Warning, Message = "Contract {Contract} {Version} keeps {Count} columns without pseudonymization under a privacy waiver: {Paths}")]
+    private static partial void LogWaivers(ILogger logger, string contract, string version, int count, string paths);
+
+    [LoggerMessage(EventId = 1031, Level = LogLevel.Information, Message = "Removed {Files} scratch files ({Bytes} bytes) left by a stopped ingestion run")]
+    private static partial void LogScratchRemoved(ILogger logger, int files, long bytes);
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Upload ignored: the blob no longer exists")]
     private static partial void LogGone(ILogger logger);

@@ -51,6 +51,10 @@ public sealed record QualityReport
     /// <summary>Smallest group size over <see cref="QuasiIdentifiers"/> among output rows; null with no rows.</summary>
     public long? KAnonymity { get; init; }
     public IList<string> QuasiIdentifiers { get; init; } = [];
+
+    /// <summary>The privacy roles and waivers of the contract the upload was checked against; null when no contract
+    /// was applied (a refused name, no contract, over the size limit).</summary>
+    public PrivacyInForce? Privacy { get; init; }
     public string? PseudonymKeyId { get; init; }
     public DateTimeOffset StartedAt { get; init; }
     public double DurationMs { get; init; }
@@ -95,7 +99,24 @@ public sealed record ColumnReport
     public IDictionary<string, long>? SetMissingByRule { get; init; }
 }
 
-public sealed record UnknownColumn(int Position, string NormalizedName);
+/// <summary>A header cell naming no contract column (dropped). Shown by its normalized name only when that passes the
+/// identifier screen (<see cref="IdentifierPatterns"/>); otherwise by position alone.</summary>
+/// <param name="Position">1-based position in the header.</param>
+/// <param name="NormalizedName">The normalized name, or null when hidden.</param>
+public sealed record UnknownColumn(int Position, string? NormalizedName)
+{
+    /// <summary>How the report shows it: the normalized name, or <c>column 7 (hidden: looks like data)</c>.</summary>
+    public string Shown => NormalizedName ?? $"column {Position} (hidden: looks like data)";
+
+    /// <summary>The column of this header cell, screened: hidden when the raw or normalized text looks like data or is long.</summary>
+    public static UnknownColumn Screened(int position, string raw, string normalized)
+    {
+        ArgumentNullException.ThrowIfNull(raw);
+        ArgumentNullException.ThrowIfNull(normalized);
+        var hidden = normalized.Length > 64 || IdentifierPatterns.LooksLikeData(raw) || IdentifierPatterns.LooksLikeData(normalized);
+        return new UnknownColumn(position, hidden ? null : normalized);
+    }
+}
 
 public sealed record RejectedRow(long Line, IList<Violation> Violations);
 

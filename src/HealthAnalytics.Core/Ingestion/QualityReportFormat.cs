@@ -127,7 +127,27 @@ public static class QualityReportFormat
             sb.Append("<h2>Unknown columns (dropped)</h2><table><thead><tr><th>position</th><th>normalized name</th></tr></thead><tbody>");
             foreach (var u in report.UnknownColumns)
             {
-                sb.Append("<tr><td>").Append(u.Position).Append("</td><td>").Append(E(u.NormalizedName)).Append("</td></tr>");
+                sb.Append("<tr><td>").Append(u.Position).Append("</td><td>").Append(E(u.Shown)).Append("</td></tr>");
+            }
+
+            sb.Append("</tbody></table>");
+        }
+
+        if (report.Privacy is { } privacy)
+        {
+            sb.Append("<h2>Privacy in force</h2>");
+            if (privacy.Waivers > 0)
+            {
+                sb.Append("<p class=\"rejected\"><strong>").Append(privacy.Waivers)
+                  .Append(" column(s) kept without pseudonymization under a privacy waiver.</strong></p>");
+            }
+
+            sb.Append("<table><thead><tr><th>column</th><th>privacy</th><th>generalization</th><th>waiver</th></tr></thead><tbody>");
+            foreach (var role in privacy.Roles)
+            {
+                var waiver = role.Waiver is { } w ? $"{w.Reason} (approved by {w.ApprovedBy})" : "";
+                sb.Append("<tr><td>").Append(E(role.Column)).Append("</td><td>").Append(E(role.Privacy)).Append("</td><td>")
+                  .Append(E(role.Generalization)).Append("</td><td>").Append(E(waiver)).Append("</td></tr>");
             }
 
             sb.Append("</tbody></table>");

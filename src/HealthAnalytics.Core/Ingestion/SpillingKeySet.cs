@@ -28,11 +28,14 @@ internal sealed class SpillingKeySet : IDisposable
     private SafeFileHandle? _file;
     private long _fileLength;
     private int _inTable;
+    private readonly string? _folder;
 
     /// <param name="tableSlots">In-memory slots (16 bytes each), rounded up to a power of two.</param>
     /// <param name="bloomBytes">Size of the Bloom filter over spilled keys (allocated at the first spill).</param>
-    public SpillingKeySet(int tableSlots = 1 << 20, int bloomBytes = 32 << 20)
+    /// <param name="folder">Where the spill file goes (ingestion's scratch folder); null = the system temp folder.</param>
+    public SpillingKeySet(int tableSlots = 1 << 20, int bloomBytes = 32 << 20, string? folder = null)
     {
+        _folder = folder;
         tableSlots = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(64, tableSlots));
         _table = new UInt128[tableSlots];
         _mask = tableSlots - 1;
@@ -120,7 +123,7 @@ internal sealed class SpillingKeySet : IDisposable
         var n = CompactNearlySorted();
         var keys = _table.AsSpan(0, n);
         SortNearlySorted(keys);
-        _file ??= TempFile.Create();
+        _file ??= TempFile.Create(_folder);
         _bloom ??= new SplitBlockBloomFilter(_bloomBytes);
         RandomAccess.Write(_file, MemoryMarshal.AsBytes(keys), _fileLength);
         var index = new UInt128[(n + IndexStride - 1) / IndexStride];
@@ -208,8 +211,9 @@ internal sealed class SpillingKeySet : IDisposable
 /// a dictionary of at most <c>maxGroupsInMemory</c> groups, spilled as a sorted run of (group, count) to a temp
 /// file when full; <see cref="SmallestGroup"/> merges the runs (summing a group's counts across runs).
 /// </summary>
-internal sealed class SpillingGroupCounter(int maxGroupsInMemory = 1 << 18) : IDisposable
+internal sealed class SpillingGroupCounter(int maxGroupsInMemory = 1 << 18, string? folder = null) : IDisposable
 {
+    private readonly string? _folder = folder;
     private const int ReadPairs = 4096;
     private readonly Dictionary<ulong, long> _groups = new(Math.Min(maxGroupsInMemory, 1 << 16));
     private readonly List<(long Offset, int Count)> _runs = [];
@@ -294,7 +298,7 @@ internal sealed class SpillingGroupCounter(int maxGroupsInMemory = 1 << 18) : ID
         }
 
         pairs.Sort(static (a, b) => a.Group.CompareTo(b.Group));
-        _file ??= TempFile.Create();
+        _file ??= TempFile.Create(_folder);
         RandomAccess.Write(_file, MemoryMarshal.AsBytes(pairs), _fileLength);
         _runs.Add((_fileLength, n));
         _fileLength += (long)n * 16;
@@ -380,12 +384,13 @@ internal sealed class SplitBlockBloomFilter
     private int Block(ulong key) => (int)((((key * 0x9E3779B97F4A7C15UL) >> 32) * _blocks) >> 32) * 8;
 }
 
-/// <summary>A private scratch file in the temp folder, deleted when closed (or when the process dies, on Linux once closed).</summary>
+/// <summary>A private scratch file, deleted when closed; one a killed process leaves is removed at the next start
+/// (<see cref="IngestionScratch"/>).</summary>
 internal static class TempFile
 {
-    public static SafeFileHandle Create() =>
+    public static SafeFileHandle Create(string? folder = null) =>
         File.OpenHandle(
-            Path.Combine(Path.GetTempPath(), "ha-ingest-" + Guid.NewGuid().ToString("N") + ".tmp"),
+            IngestionScratch.NewPath(folder ?? Path.GetTempPath()),
             FileMode.CreateNew,
             FileAccess.ReadWrite,
             FileShare.None,

@@ -14,6 +14,8 @@ namespace HealthAnalytics.Ingestion;
 public sealed partial class StalledUploadRecovery(
     IUploadLedger ledger,
     IngestionService ingestion,
+    IUploadSource uploads,
+    Pseudonymizer pseudonymizer,
     IOptions<IngestionRunOptions> options,
     TimeProvider time,
     ILogger<StalledUploadRecovery> log)
@@ -38,8 +40,9 @@ public sealed partial class StalledUploadRecovery(
         {
             try
             {
-                var result = await ingestion.IngestAsync(UploadNaming.BlobName(entry.Partner, entry.Dataset, entry.FileName), cancellationToken);
-                if (result.UploadId != entry.UploadId)
+                var blobName = await SourceNameAsync(entry, cancellationToken);
+                var result = blobName is null ? null : await ingestion.IngestAsync(blobName, cancellationToken);
+                if (result?.UploadId != entry.UploadId)
                 {
                     // The blob is gone, or holds other bytes (ingested, if new, as an upload of their own).
                     await ingestion.AbandonAsync(entry, SourceGoneReason, cancellationToken);
@@ -58,6 +61,28 @@ public sealed partial class StalledUploadRecovery(
         }
 
         return stalled.Count;
+    }
+
+    /// <summary>The blob an entry came from. The ledger shows an identifying file name hashed, so when the shown name
+    /// does not lead back to the entry's <see cref="UploadLedgerEntry.SourceKey"/>, the partner's and dataset's blobs
+    /// are listed and the one with that keyed hash is taken; null when none has it (gone).</summary>
+    private async Task<string?> SourceNameAsync(UploadLedgerEntry entry, CancellationToken cancellationToken)
+    {
+        var shown = UploadNaming.BlobName(entry.Partner, entry.Dataset, entry.FileName);
+        if (entry.SourceKey is null || UploadNaming.SourceKey(shown, pseudonymizer.Pseudonymize) == entry.SourceKey)
+        {
+            return shown;
+        }
+
+        await foreach (var blob in uploads.ListAsync($"{entry.Partner}/{entry.Dataset}/", cancellationToken))
+        {
+            if (UploadNaming.SourceKey(blob.Name, pseudonymizer.Pseudonymize) == entry.SourceKey)
+            {
+                return blob.Name;
+            }
+        }
+
+        return null;
     }
 
     [LoggerMessage(EventId = 1050, Level = LogLevel.Warning, Message = "Stalled upload {UploadId}: recovery attempt failed ({Reason}); the next sweep retries")]

@@ -35,8 +35,11 @@ public sealed record ModelVersion
     public string? ChampionVersion { get; init; }
 }
 
-/// <param name="DataFingerprint">Hash of spec, contract version and the uploads used: equal fingerprints mean "no new data".</param>
+/// <param name="DataFingerprint">Hash of spec, contract version, key scope and the uploads used: equal fingerprints mean "no new data".</param>
 /// <param name="RowsWithoutOutcome">Rows left out of training and evaluation because their label (outcome) cell is missing.</param>
+/// <param name="KeyScope">How primary keys were de-duplicated across uploads: <c>partner</c> or <c>dataset</c>.</param>
+/// <param name="CrossPartnerKeyCollisions">Distinct primary keys that more than one partner sent (kept apart under
+/// <c>partner</c> scope, the latest upload's row kept under <c>dataset</c> scope): counted, never silent.</param>
 public sealed record Lineage(
     IReadOnlyList<LineageUpload> Uploads,
     long RowsRead,
@@ -47,7 +50,9 @@ public sealed record Lineage(
     string SpecHash,
     string CodeVersion,
     string DataFingerprint,
-    long RowsWithoutOutcome = 0);
+    long RowsWithoutOutcome = 0,
+    string KeyScope = "partner",
+    long CrossPartnerKeyCollisions = 0);
 
 public sealed record LineageUpload(string UploadId, string Partner, string ContentHash);
 

@@ -135,8 +135,13 @@ public sealed partial class TrainingService(
         var subgroupModel = task.UsesSubgroups ? await SubgroupChampionAsync(snapshot, spec.Dataset, cancellationToken) : null;
 
         var columns = ColumnsFor(task, spec, schema, champion, subgroupModel);
-        var opens = uploads.Select(u => (Func<CancellationToken, Task<Stream>>)(ct => curated.OpenAsync(spec.Dataset, u, ct))).ToList();
-        var (table, rowsRead) = await CuratedTableReader.ReadAsync(opens, columns, schema.PrimaryKey, cancellationToken);
+        var opens = uploads.Select(u => (u.Partner, (Func<CancellationToken, Task<Stream>>)(ct => curated.OpenAsync(spec.Dataset, u, ct)))).ToList();
+        var (table, rowsRead, collisions) = await CuratedTableReader.ReadAsync(opens, columns, schema.PrimaryKey, schema.KeyScope, cancellationToken);
+        if (collisions > 0)
+        {
+            LogKeyCollisions(log, spec.Name, collisions, KeyScopeName(schema.KeyScope));
+        }
+
         if (table.RowCount < spec.MinimumRows)
         {
             LogInsufficient(log, spec.Name, table.RowCount, spec.MinimumRows);
@@ -174,7 +179,8 @@ public sealed partial class TrainingService(
             Evaluation = trained.Evaluation,
             Lineage = new Lineage(
                 [.. uploads.Select(u => new LineageUpload(u.UploadId, u.Partner, u.ContentHash))], rowsRead, table.RowCount,
-                trained.TrainRows, trained.Holdout.RowCount, schema.ContractVersion, spec.Hash, CodeVersion, fingerprint, trained.RowsWithoutOutcome),
+                trained.TrainRows, trained.Holdout.RowCount, schema.ContractVersion, spec.Hash, CodeVersion, fingerprint, trained.RowsWithoutOutcome,
+                KeyScopeName(schema.KeyScope), collisions),
         };
 
         var card = ModelCard.From(spec, trained, version);
@@ -377,7 +383,9 @@ public sealed partial class TrainingService(
 
     private static string Fingerprint(ModelSpec spec, CuratedSchema schema, IReadOnlyList<CuratedUpload> uploads)
     {
-        var text = new StringBuilder().Append(spec.Hash).Append('\n').Append(schema.ContractVersion).Append('\n');
+        // The key scope decides which rows are kept, so it is part of "the same data".
+        var text = new StringBuilder().Append(spec.Hash).Append('\n').Append(schema.ContractVersion).Append('\n')
+            .Append("keys:").Append(KeyScopeName(schema.KeyScope)).Append('\n');
         foreach (var u in uploads.OrderBy(u => u.UploadId, StringComparer.Ordinal))
         {
             text.Append(u.UploadId).Append(':').Append(u.ContentHash).Append('\n');
@@ -385,6 +393,11 @@ public sealed partial class TrainingService(
 
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
     }
+
+    private static string KeyScopeName(HealthAnalytics.Contracts.KeyScope scope) => scope == HealthAnalytics.Contracts.KeyScope.Dataset ? "dataset" : "partner";
+
+    [LoggerMessage(EventId = 3120, Level = LogLevel.Warning, Message = "Training {Model}: {Collisions} primary keys were sent by more than one partner (key scope {KeyScope})")]
+    private static partial void LogKeyCollisions(ILogger logger, string model, long collisions, string keyScope);
 
     private static string NewVersionId(DateTimeOffset now) =>
         now.UtcDateTime.ToString("yyyyMMdd'T'HHmmssfff'Z'", System.Globalization.CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(2));

@@ -14,7 +14,7 @@ public sealed class BlobUploadSource(BlobContainerClient container) : IUploadSou
         ArgumentException.ThrowIfNullOrEmpty(name);
         try
         {
-            var properties = await container.GetBlobClient(name).GetPropertiesAsync(cancellationToken: cancellationToken);
+            var properties = await Blob(name).GetPropertiesAsync(cancellationToken: cancellationToken);
             return new UploadProperties(name, properties.Value.ContentLength, properties.Value.ETag.ToString());
         }
         catch (RequestFailedException e) when (e.Status == 404)
@@ -30,7 +30,7 @@ public sealed class BlobUploadSource(BlobContainerClient container) : IUploadSou
         try
         {
             // One streaming GET with If-Match; the SDK's retriable stream resumes with the same condition.
-            var response = await container.GetBlobClient(name).DownloadStreamingAsync(
+            var response = await Blob(name).DownloadStreamingAsync(
                 new BlobDownloadOptions { Conditions = new BlobRequestConditions { IfMatch = new ETag(eTag) } },
                 cancellationToken);
             return new PinnedReadStream(response.Value.Content);
@@ -113,11 +113,30 @@ public sealed class BlobUploadSource(BlobContainerClient container) : IUploadSou
         }
     }
 
-    public async IAsyncEnumerable<UploadProperties> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    public IAsyncEnumerable<UploadProperties> ListAsync(CancellationToken cancellationToken) => ListAsync(string.Empty, cancellationToken);
+
+    public async IAsyncEnumerable<UploadProperties> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await foreach (var item in container.GetBlobsAsync(cancellationToken: cancellationToken))
+        await foreach (var item in container.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix.Length == 0 ? null : prefix, cancellationToken))
         {
             yield return new UploadProperties(item.Name, item.Properties.ContentLength ?? 0, item.Properties.ETag?.ToString() ?? string.Empty);
         }
+    }
+
+    /// <summary>
+    /// The client of exactly <paramref name="name"/>. The SDK puts the name into a URI, and URIs resolve dot segments
+    /// (<c>a/b/../../c</c> → <c>c</c>, even into another container): a name that does not address itself is refused
+    /// here, whatever the caller checked before (docs/ingestion.md, "Blob names").
+    /// </summary>
+    private BlobClient Blob(string name)
+    {
+        var blob = container.GetBlobClient(name);
+        var addressed = new BlobUriBuilder(blob.Uri);
+        if (!string.Equals(addressed.BlobContainerName, container.Name, StringComparison.Ordinal) || !string.Equals(addressed.BlobName, name, StringComparison.Ordinal))
+        {
+            throw new ArgumentException("The blob name does not address that blob (dot segments or encoded separators).", nameof(name));
+        }
+
+        return blob;
     }
 }

@@ -46,7 +46,8 @@ public class ContractTests
         var result = ContractLoader.Load(Mutate(o => o["derived"]![0]!["from"]![1] = "admision_date"));
         var error = Assert.Single(result.Errors);
         Assert.Equal("$.derived[0].from[1]", error.Path);
-        Assert.Contains("admision_date", error.Message, StringComparison.Ordinal);
+        Assert.Equal("names no column", error.Message);
+        Assert.DoesNotContain("admision_date", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -223,7 +223,8 @@ internal static class FuzzSettings
     public static readonly HashSet<string> DocumentedRules =
     [
         "unsupported-format", "decompressed-size", "truncated-gzip", "encoding", "unterminated-quote", "field-too-large",
-        "too-many-columns", "blank-header", "duplicate-header", "missing-column", "empty-file",
+        "too-many-columns", "blank-header", "duplicate-header", "missing-column", "empty-file", "header-looks-like-data",
+        "privacy-floor",
     ];
 
     /// <summary>The suite's inputs: input i is drawn from PCG stream i of this seed, so every <c>./dev test</c> run

@@ -77,6 +77,14 @@ public sealed class SafeHarborLeakTests
             TimeSpan.FromMinutes(2));
         Assert.True(curated is not null, $"the planted upload was not curated after {elapsed.TotalSeconds:F0} s");
 
+        // Issue #13: names and headers are partner input too. Headerless files (the first line is a patient's record),
+        // uploads under identifying file names, and hostile blob names carrying identifiers, through the same poller.
+        var hostile = await DropHostileNamesAsync(storage, upload, planted);
+        var (settled, settling) = await Wait.ForAsync(
+            async () => (await storage.LedgerEntitiesAsync()).Count(e => e.GetString("Status") is "curated" or "rejected") >= 1 + hostile ? "settled" : null,
+            TimeSpan.FromMinutes(3));
+        Assert.True(settled is not null, $"the {hostile} hostile uploads were not all final after {settling.TotalSeconds:F0} s");
+
         // Training on it, then predictions with planted values in valid and invalid requests.
         foreach (var model in new[] { "readmission-risk", "patient-subgroups" })
         {
@@ -195,9 +203,11 @@ public sealed class SafeHarborLeakTests
             var found = 0;
             foreach (var value in values)
             {
+                // A header cell would have been shown normalized (lower case, no separators): look for that form too.
+                var forms = kind == HeaderlessKind ? LeakScan.Forms(value).Append(Ingestion.HeaderNormalizer.Normalize(value)).Where(f => f.Length >= 4).ToList() : LeakScan.Forms(value).ToList();
                 foreach (var (where, text) in outputs)
                 {
-                    if (LeakScan.Forms(value).Any(form => LeakScan.Contains(text, form)))
+                    if (forms.Any(form => LeakScan.Contains(text, form)))
                     {
                         found++;
 
@@ -244,6 +254,77 @@ public sealed class SafeHarborLeakTests
 
         leaks.AddRange(keyLeaks);
         Assert.True(leaks.Count == 0, $"{leaks.Count} leaks: {string.Join(", ", leaks.Distinct().Take(30))}");
+    }
+
+    private const string HeaderlessKind = "headerless file (first line)";
+
+    /// <summary>
+    /// Drops the issue #13 cases next to the planted upload and adds their planted values: 6 headerless files (the
+    /// planted upload's rows without the header: the first line's ids, names, contacts, NIR, address and birth date),
+    /// 25 uploads under file names built from planted identifiers (name + NIR, e-mail, name + phone, name + birth date,
+    /// MRN), and 25 hostile blob names carrying identifiers (dot segments, a partner or dataset segment that is an
+    /// e-mail or a NIR, a wrong segment count). Returns how many uploads were dropped.
+    /// </summary>
+    private static async Task<int> DropHostileNamesAsync(TestStorage storage, byte[] upload, Dictionary<string, List<string>> planted)
+    {
+        var text = Encoding.UTF8.GetString(upload);
+        var delimiter = text.Contains(';', StringComparison.Ordinal) && !text.Split('\n')[0].Contains(',', StringComparison.Ordinal) ? ';' : ',';
+        var table = Rfc4180.Parse(text.TrimStart('\uFEFF'), delimiter);
+        var known = planted.Values.SelectMany(v => v).ToHashSet(StringComparer.Ordinal);
+        var headerless = planted[HeaderlessKind] = [];
+        var dropped = 0;
+        for (var i = 0; i < 6; i++)
+        {
+            // The first line's planted identifiers (the generator's column order varies; category words are not planted).
+            var rows = table.Skip(1 + (i * 40)).Take(40).ToList();
+            headerless.AddRange(rows[0].Select(c => c.Trim()).Where(known.Contains));
+            await storage.UploadAsync($"clinic-pii/encounters/export-{i}.csv", Encoding.UTF8.GetBytes(Rfc4180.Write(rows, delimiter)));
+            dropped++;
+        }
+
+        string P(string kind, int i) => planted[kind][i % planted[kind].Count];
+        var names = planted["identifying file name"] = [];
+        for (var i = 0; i < 25; i++)
+        {
+            var last = P("last name", i).Replace(' ', '_');
+            var file = (i % 5) switch
+            {
+                0 => $"{last}-{P("first name", i)}-{P("NIR/SSN", i)}.csv",
+                1 => $"{P("e-mail", i)}.csv",
+                2 => $"{last} {P("phone", i)}.csv",
+                3 => $"{last}_{P("birth date", i).Replace('/', '-')}.csv",
+                _ => $"{P("medical record number", i)}.csv",
+            };
+            names.Add(file);
+            names.Add(file[..file.LastIndexOf('.')]);
+            await storage.UploadAsync($"clinic-pii/encounters/{file}", Csv.Encounters(12, seed: 13_000 + i));
+            dropped++;
+        }
+
+        var blobNames = planted["hostile blob name"] = [];
+        for (var i = 0; i < 25; i++)
+        {
+            var nir = P("NIR/SSN", i + 7).Replace(" ", string.Empty, StringComparison.Ordinal);
+            var email = P("e-mail", i + 7);
+            var raw = (i % 5) switch
+            {
+                0 => $"clinic-pii/encounters/%2E%2E/%2E%2E/{nir}.csv",
+                1 => $"{Uri.EscapeDataString(email)}/encounters/x{i}.csv",
+                2 => $"clinic-pii/{nir}/x{i}.csv",
+                3 => $"clinic-pii/encounters/sub/{Uri.EscapeDataString(email)}.csv",
+                _ => $"clinic-pii/encounters/%252E%252E/{nir}-{i}.csv",
+            };
+            blobNames.Add(nir);
+            blobNames.Add(email);
+            await Hostile.HostileBlobs.PutRawAsync(storage.Uploads, raw, Csv.Encounters(5, seed: 14_000 + i));
+            dropped++;
+        }
+
+        Assert.True(headerless.Count >= PerKind, $"only {headerless.Count} identifiers on the headerless first lines");
+        planted[HeaderlessKind] = [.. headerless.Distinct()];
+        planted["identifying file name"] = [.. names.Distinct()];
+        planted["hostile blob name"] = [.. blobNames.Distinct()];
+        return dropped;
     }
 
     /// <summary>

@@ -105,11 +105,13 @@ public sealed class CrashTests
     }
 
     [Fact]
-    public async Task DevHostPoller_UploadClaimedByDeadHost_IsTakenOverAfterClaimTimeout()
+    public async Task DevHost_UploadClaimedByDeadHost_IsTakenOverByTheStalledSweepAfterClaimTimeout()
     {
         await using var storage = new TestStorage();
         var (content, truth) = Csv.Generate(Rows, seed: 78, dirty: true);
-        var timeout = new Dictionary<string, string?> { ["Ingestion:ClaimTimeout"] = "00:00:02" };
+
+        // The poller leaves an upload another run holds to that run (issue #13): the sweep takes a dead run's over.
+        var timeout = new Dictionary<string, string?> { ["Ingestion:ClaimTimeout"] = "00:00:02", ["DevHost:StalledSweepInterval"] = "00:00:00.500" };
 
         // A first host claims the upload and dies mid-parse: its entry stays `processing` with a live claim.
         var plan = new CrashPlan();
@@ -127,7 +129,7 @@ public sealed class CrashTests
         Assert.NotNull(entity);
         Assert.Equal(2, entity.GetInt32("Attempts"));
         await AssertCuratedOnceAsync(storage, entity, truth.Rows.Written);
-        Figure($"item 1 dev-host poller: orphaned claim (ClaimTimeout 2 s) taken over and curated after {elapsed.TotalMilliseconds:F0} ms");
+        Figure($"item 1 dev host: orphaned claim (ClaimTimeout 2 s) taken over by the stalled sweep and curated after {elapsed.TotalMilliseconds:F0} ms");
     }
 
     private static async Task<TableEntity?> CuratedEntityAsync(TestStorage storage)

@@ -406,6 +406,34 @@ public static partial class ContractInference
         return o;
     }
 
+    /// <summary>Whether ingestion's privacy floor could refuse these values in a none column: more than its share of the
+    /// first <see cref="PrivacyFloor.CellsPerBatch"/> values (what the first batch samples) match, or more than half its
+    /// share of all values (later batches sample other stretches of the file).</summary>
+    private static bool TripsPrivacyFloor(List<string> values, ColumnType type)
+    {
+        var share = new IngestionOptions().PrivacyFloorShare;
+        var numeric = type is ColumnType.Integer or ColumnType.Number;
+        int head = 0, headMatched = 0, matched = 0;
+        foreach (var v in values)
+        {
+            var text = v.AsSpan().Trim(" \t");
+            if (text.IsEmpty)
+            {
+                continue;
+            }
+
+            var hit = numeric ? IdentifierPatterns.NumberLooksLikeData(text) : IdentifierPatterns.LooksLikeData(text);
+            matched += hit ? 1 : 0;
+            if (head < PrivacyFloor.CellsPerBatch)
+            {
+                head++;
+                headMatched += hit ? 1 : 0;
+            }
+        }
+
+        return headMatched > head * share || matched > values.Count * share / 2;
+    }
+
     private static (ColumnSpec Column, ColumnProfile Profile) InferColumn(int index, string header, string name, Observed o, string? decimalSeparator, List<InferenceNote> notes)
     {
         var words = PrivacyHeuristics.Words(header);
@@ -445,6 +473,13 @@ public static partial class ContractInference
         else if ((type == ColumnType.String && PrivacyHeuristics.LooksLikeCodes(o.Values, o.Distinct.Count)) || (type == ColumnType.Integer && IsRowNumber(o)))
         {
             (role, why) = (PrivacyRole.Identifier, "every value is distinct and looks like a code or a record number");
+        }
+
+        // The privacy floor at ingestion (PrivacyFloor) samples none columns against the one identifier-pattern list:
+        // a proposal it would refuse is no proposal, so a column whose values trip it is proposed as direct.
+        if (role == PrivacyRole.None && type is not (ColumnType.Category or ColumnType.Boolean) && TripsPrivacyFloor(o.Values, type))
+        {
+            (role, why) = (PrivacyRole.Direct, "values look like direct identifiers (the identifier patterns of the privacy floor)");
         }
 
         var column = new ColumnSpec { Name = name, Type = type, Categories = categories };
