@@ -28,7 +28,7 @@ public sealed class PredictorTests
             f => f.Kind == FeatureKind.Categorical ? (object?)table.Categorical[f.Name][r] : double.IsFinite(table.Numeric[f.Name][r]) ? table.Numeric[f.Name][r] : null)).ToArray();
 
         var single = new float[rows.Length];
-        Parallel.For(0, rows.Length, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i => single[i] = (float)predictor.PredictBinary(instances[i]).Probability);
+        Parallel.For(0, rows.Length, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i => single[i] = (float)predictor.Predict<BinaryPrediction>(instances[i]).Probability);
 
         Assert.Equal(batch, single);
     }
@@ -38,7 +38,7 @@ public sealed class PredictorTests
     {
         var (readmission, _, _) = await TrainSmallAsync();
         var predictor = new ModelPredictor(readmission);
-        var prediction = predictor.PredictBinary(readmission.Manifest.Input.Example);
+        var prediction = predictor.Predict<BinaryPrediction>(readmission.Manifest.Input.Example);
 
         Assert.True(predictor.HasContributions);
         Assert.InRange(prediction.Probability, 0, 1);
@@ -54,7 +54,7 @@ public sealed class PredictorTests
     {
         var (readmission, _, _) = await TrainSmallAsync();
         var predictor = new ModelPredictor(readmission);
-        var prediction = predictor.PredictBinary(new Dictionary<string, object?> { ["admission_type"] = "never-seen", ["age"] = null });
+        var prediction = predictor.Predict<BinaryPrediction>(new Dictionary<string, object?> { ["admission_type"] = "never-seen", ["age"] = null });
         Assert.InRange(prediction.Probability, 0, 1);
     }
 
@@ -63,7 +63,7 @@ public sealed class PredictorTests
     {
         var (_, subgroups, _) = await TrainSmallAsync();
         var predictor = new ModelPredictor(subgroups);
-        var prediction = predictor.PredictSubgroup(subgroups.Manifest.Input.Example);
+        var prediction = predictor.Predict<ClusterPrediction>(subgroups.Manifest.Input.Example);
         Assert.InRange(prediction.Subgroup, 1, subgroups.Manifest.Subgroups.Count);
         Assert.True(prediction.Distance >= 0);
         Assert.Equal(prediction.Subgroup, prediction.Profile!.Subgroup);

@@ -13,7 +13,7 @@ public sealed class PromotionRuleTests
     [InlineData(0.73, 0.75, false)]
     public void Decide_AucRule_AppliesMinimumAndChampionMargin(double score, double? champion, bool promoted)
     {
-        var (passes, decision) = TrainingService.Decide(Auc, score, champion, champion is null ? null : "v0");
+        var (passes, decision) = TrainingService.Decide(Auc, true, score, champion, champion is null ? null : "v0");
         Assert.Equal(promoted, passes);
         Assert.StartsWith(promoted ? "Promoted" : "Rejected", decision, StringComparison.Ordinal);
     }
@@ -22,8 +22,9 @@ public sealed class PromotionRuleTests
     public void Decide_LowerIsBetterMetric_RejectsALargerLogLoss()
     {
         var rule = new PromotionSpec { Metric = "logLoss", MaxDropVsChampion = 0.01 };
-        Assert.False(TrainingService.Decide(rule, 0.50, 0.45, "v0").Passes);
-        Assert.True(TrainingService.Decide(rule, 0.455, 0.45, "v0").Passes);
+        var higher = ModelTasks.Get(ModelTask.BinaryClassification).PromotionMetrics["logLoss"];
+        Assert.False(TrainingService.Decide(rule, higher, 0.50, 0.45, "v0").Passes);
+        Assert.True(TrainingService.Decide(rule, higher, 0.455, 0.45, "v0").Passes);
     }
 
     [Fact]

@@ -49,8 +49,8 @@ public static class InProcessServe
         var batchIndices = Enumerable.Range(0, Math.Min(BatchRows, table.RowCount)).ToArray();
         return
         [
-            Measure(binary, table, batchIndices, iterations, (p, i) => p.PredictBinary(i), (b, t) => ModelScorer.Probabilities(b, t).Length),
-            Measure(clusters, table, batchIndices, iterations, (p, i) => p.PredictSubgroup(i), (b, t) => ModelScorer.Subgroups(b, t).Length),
+            Measure(binary, table, batchIndices, iterations, (p, i) => p.Predict<BinaryPrediction>(i), (b, t) => ModelScorer.Probabilities(b, t).Length),
+            Measure(clusters, table, batchIndices, iterations, (p, i) => p.Predict<ClusterPrediction>(i), (b, t) => ModelScorer.Subgroups(b, t).Length),
         ];
     }
 

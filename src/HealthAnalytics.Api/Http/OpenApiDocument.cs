@@ -29,7 +29,10 @@ public sealed class OpenApiHandler
 /// </summary>
 public static class OpenApiDocument
 {
-    private static readonly JsonSerializerOptions SchemaOptions = new(ApiJson.Options) { TypeInfoResolver = new DefaultJsonTypeInfoResolver() };
+    private static readonly JsonSerializerOptions SchemaOptions = new(ApiJson.Options)
+    {
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { HealthAnalytics.Training.ModelTasks.PredictionPolymorphism } },
+    };
 
     public static JsonObject Build()
     {

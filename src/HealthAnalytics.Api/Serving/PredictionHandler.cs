@@ -92,7 +92,7 @@ public sealed partial class PredictionHandler(
             }
 
             var clock = Stopwatch.StartNew();
-            var predictions = new object[rows.Count];
+            var predictions = new Prediction[rows.Count];
             for (var i = 0; i < rows.Count; i++)
             {
                 predictions[i] = champion.Predictor.Predict(rows[i]);
@@ -164,8 +164,9 @@ public sealed partial class PredictionHandler(
 }
 
 /// <param name="TrainingDataHash">Fingerprint of the data the version was trained on (spec, contract version, uploads).</param>
-/// <param name="Predictions">Per instance, in order: <see cref="BinaryPrediction"/> or <see cref="ClusterPrediction"/>.</param>
-public sealed record PredictResponse(string Model, string Version, string TrainingDataHash, IReadOnlyList<object> Predictions);
+/// <param name="Predictions">Per instance, in order: the task's prediction record, with the task name in <c>task</c>
+/// (<see cref="ModelTasks.PredictionPolymorphism"/>).</param>
+public sealed record PredictResponse(string Model, string Version, string TrainingDataHash, IReadOnlyList<Prediction> Predictions);
 
 /// <summary>The body of a prediction request, as documented: <c>{"instances":[...]}</c> with 1..1000 objects of
 /// feature values by name (numbers may be strings with a unit, e.g. "48 mmol/mol"; null or absent = missing), or one

@@ -1,112 +1,46 @@
 using System.Text.Json;
 using HealthAnalytics.Training;
-using Microsoft.Extensions.ObjectPool;
-using Microsoft.ML;
-using Microsoft.ML.Calibrators;
-using Microsoft.ML.Data;
-using Microsoft.ML.Trainers;
-using Microsoft.ML.Trainers.FastTree;
-using Microsoft.ML.Trainers.LightGbm;
-using Microsoft.ML.Transforms;
 
 namespace HealthAnalytics.Serving;
 
-/// <summary>One feature's share of a binary prediction's raw score (positive pushes towards the label).</summary>
+/// <summary>One feature's share of a prediction's raw score (positive pushes towards the label, or a higher value).</summary>
 public sealed record FeatureContribution(string Feature, double Weight);
 
-public sealed record BinaryPrediction(double Probability, bool Label, IReadOnlyList<FeatureContribution> Contributions);
-
-public sealed record ClusterPrediction(int Subgroup, double Distance, SubgroupProfile? Profile);
+/// <summary>
+/// One prediction of one instance. Each task has its own record (<see cref="IModelTask.PredictionType"/>); the API
+/// serializes the list polymorphically with the task name as discriminator (<see cref="ModelTasks.PredictionPolymorphism"/>).
+/// </summary>
+public abstract record Prediction;
 
 /// <summary>
-/// Thread-safe in-process predictions over one loaded model: <see cref="PredictionEngine{TSrc,TDst}"/> is not
-/// thread-safe, so engines come from an <see cref="ObjectPool{T}"/> and go back after each call. Binary models
-/// also compute feature contributions (ML.NET's feature contribution calculation) summed back onto input features.
+/// Thread-safe in-process predictions over one loaded model: delegates to its task's predictor
+/// (<see cref="IModelTask.CreatePredictor"/>), which pools its ML.NET prediction engines.
 /// </summary>
 public sealed class ModelPredictor
 {
-    private const int TopContributions = 5;
-    private readonly ObjectPool<PredictionEngine<FeatureRow, BinaryScore>>? _binary;
-    private readonly ObjectPool<PredictionEngine<FeatureRow, ClusterScore>>? _cluster;
-    private readonly int[] _slotToFeature;
+    private readonly ITaskPredictor _task;
 
     public ModelPredictor(ModelBundle bundle)
     {
         ArgumentNullException.ThrowIfNull(bundle);
         Bundle = bundle;
-        var width = bundle.Manifest.Featurizer.Width;
-        _slotToFeature = bundle.Manifest.Featurizer.SlotToFeature();
-        var schema = ModelBundle.RowSchema(width);
-        var provider = new DefaultObjectPoolProvider { MaximumRetained = Environment.ProcessorCount * 2 };
-        if (bundle.Manifest.Task == ModelTask.Clustering)
-        {
-            _cluster = provider.Create(new EnginePolicy<ClusterScore>(() => bundle.Ml.Model.CreatePredictionEngine<FeatureRow, ClusterScore>(bundle.Transformer, inputSchemaDefinition: schema)));
-        }
-        else
-        {
-            var scoring = WithContributions(bundle, width);
-            HasContributions = scoring is not null;
-            ITransformer transformer = scoring is null ? bundle.Transformer : scoring;
-            _binary = provider.Create(new EnginePolicy<BinaryScore>(() => bundle.Ml.Model.CreatePredictionEngine<FeatureRow, BinaryScore>(transformer, ignoreMissingColumns: true, inputSchemaDefinition: schema)));
-        }
+        _task = ModelTasks.Get(bundle.Manifest.Task).CreatePredictor(bundle);
     }
 
     public ModelBundle Bundle { get; }
     public ModelManifest Manifest => Bundle.Manifest;
     public InputSchema InputSchema => Bundle.Manifest.Input;
 
-    /// <summary>Whether the trainer supports feature contributions (LightGBM, FastTree, logistic regression).</summary>
-    public bool HasContributions { get; }
+    /// <summary>Whether predictions carry per-feature contributions (binary: LightGBM, FastTree, logistic regression).</summary>
+    public bool HasContributions => _task.HasContributions;
 
-    public BinaryPrediction PredictBinary(IReadOnlyDictionary<string, object?> instance)
-    {
-        var score = Score(_binary ?? throw new InvalidOperationException("Not a binary classification model."), instance);
+    /// <summary>The task's prediction record for one instance (values by feature name; null or absent = missing).</summary>
+    public Prediction Predict(IReadOnlyDictionary<string, object?> instance) => _task.Predict(instance);
 
-        var contributions = new List<FeatureContribution>();
-        if (HasContributions && score.FeatureContributions.Length == _slotToFeature.Length)
-        {
-            var sums = new double[Manifest.Featurizer.Features.Count];
-            for (var s = 0; s < _slotToFeature.Length; s++)
-            {
-                sums[_slotToFeature[s]] += score.FeatureContributions[s];
-            }
-
-            contributions.AddRange(sums.Select((w, f) => new FeatureContribution(Manifest.Featurizer.Features[f].Name, Math.Round(w, 6)))
-                .Where(c => c.Weight != 0).OrderByDescending(c => Math.Abs(c.Weight)).ThenBy(c => c.Feature, StringComparer.Ordinal).Take(TopContributions));
-        }
-
-        return new BinaryPrediction(score.Probability, score.Probability >= Manifest.Threshold, contributions);
-    }
-
-    /// <summary>Featurizes one instance and scores it on an engine borrowed from the pool (engines are not thread-safe).</summary>
-    private TScore Score<TScore>(ObjectPool<PredictionEngine<FeatureRow, TScore>> pool, IReadOnlyDictionary<string, object?> instance)
-        where TScore : class, new()
-    {
-        var row = new FeatureRow { Features = new float[Manifest.Featurizer.Width] };
-        Manifest.Featurizer.Transform(instance, row.Features);
-        var engine = pool.Get();
-        try
-        {
-            return engine.Predict(row);
-        }
-        finally
-        {
-            pool.Return(engine);
-        }
-    }
-
-    public ClusterPrediction PredictSubgroup(IReadOnlyDictionary<string, object?> instance)
-    {
-        var score = Score(_cluster ?? throw new InvalidOperationException("Not a clustering model."), instance);
-
-        var subgroup = (int)score.ClusterId;
-        var distance = Math.Sqrt(Math.Max(0, score.Distances[subgroup - 1]));
-        return new ClusterPrediction(subgroup, Math.Round(distance, 6), Manifest.Subgroups.FirstOrDefault(p => p.Subgroup == subgroup));
-    }
-
-    /// <summary>Prediction by task: <see cref="BinaryPrediction"/> or <see cref="ClusterPrediction"/>.</summary>
-    public object Predict(IReadOnlyDictionary<string, object?> instance) =>
-        Manifest.Task == ModelTask.Clustering ? PredictSubgroup(instance) : PredictBinary(instance);
+    /// <summary><see cref="Predict(IReadOnlyDictionary{string, object?})"/> as the record type a caller knows its task returns.</summary>
+    public T Predict<T>(IReadOnlyDictionary<string, object?> instance)
+        where T : Prediction =>
+        Predict(instance) as T ?? throw new InvalidOperationException("This model's task predicts another record type.");
 
     /// <summary>
     /// Converts one JSON object to feature values, collecting field errors (never echoing a value): unknown
@@ -159,33 +93,11 @@ public sealed class ModelPredictor
         return values;
     }
 
-    /// <summary>The model followed by feature contribution calculation, when its parameters support it.</summary>
-    private static TransformerChain<FeatureContributionCalculatingTransformer>? WithContributions(ModelBundle bundle, int width)
+    /// <summary>The featurizer's vector of one instance, as the ML.NET row type of single-vector models.</summary>
+    internal static FeatureRow Row(Featurizer featurizer, IReadOnlyDictionary<string, object?> instance)
     {
-        var last = bundle.Transformer is TransformerChain<ITransformer> chain ? chain.LastTransformer : bundle.Transformer;
-        var empty = ModelBundle.View(bundle.Ml, [], width, null);
-        var catalog = bundle.Ml.Transforms;
-        FeatureContributionCalculatingEstimator? fcc = last switch
-        {
-            ISingleFeaturePredictionTransformer<CalibratedModelParametersBase<LightGbmBinaryModelParameters, PlattCalibrator>> l => catalog.CalculateFeatureContribution(l, width, width),
-            ISingleFeaturePredictionTransformer<CalibratedModelParametersBase<FastTreeBinaryModelParameters, PlattCalibrator>> f => catalog.CalculateFeatureContribution(f, width, width),
-            ISingleFeaturePredictionTransformer<CalibratedModelParametersBase<LinearBinaryModelParameters, PlattCalibrator>> r => catalog.CalculateFeatureContribution(r, width, width),
-            _ => null,
-        };
-        if (fcc is null)
-        {
-            return null;
-        }
-
-        var scored = bundle.Transformer.Transform(empty);
-        return bundle.Transformer.Append(fcc.Fit(scored));
-    }
-
-    private sealed class EnginePolicy<T>(Func<PredictionEngine<FeatureRow, T>> create) : PooledObjectPolicy<PredictionEngine<FeatureRow, T>>
-        where T : class, new()
-    {
-        public override PredictionEngine<FeatureRow, T> Create() => create();
-
-        public override bool Return(PredictionEngine<FeatureRow, T> obj) => true;
+        var row = new FeatureRow { Features = new float[featurizer.Width] };
+        featurizer.Transform(instance, row.Features);
+        return row;
     }
 }

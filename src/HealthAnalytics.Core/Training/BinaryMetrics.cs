@@ -100,7 +100,4 @@ public sealed record BinaryMetrics(long Rows, long Positives, double Auc, double
         var f1 = tp == 0 ? 0 : 2.0 * tp / ((2.0 * tp) + fp + fn);
         return new BinaryMetrics(n, positives, auc, auprc, logLoss / n, brier / n, f1);
     }
-
-    /// <summary>Whether larger is better for <paramref name="metric"/>.</summary>
-    public static bool HigherIsBetter(string metric) => metric is not ("logLoss" or "brier");
 }

@@ -29,25 +29,63 @@ internal sealed class ClusterScore
     public float[] Distances { get; set; } = [];
 }
 
+/// <summary>One ML.NET model of a bundle: the transformer and the input schema it was fitted on (saved with it).</summary>
+public sealed record BundledModel(ITransformer Transformer, DataViewSchema InputSchema);
+
 /// <summary>
 /// A trained model as stored in <c>models/{model}/{version}/model.zip</c>: a zip holding <c>manifest.json</c>
-/// (featurizer, subgroups, input schema) and <c>mlnet.zip</c> (the ML.NET transformer over the feature vector).
+/// (featurizer, input schema, task-specific <see cref="ModelManifest.Parameters"/>) and any number of named ML.NET
+/// models as <c>mlnet/{name}.zip</c> (binary classification and clustering store one, <see cref="MainModel"/>; a task
+/// whose model is plain parameters stores none). Bundles written before named models (one <c>mlnet.zip</c>) load
+/// with that model as <see cref="MainModel"/>.
 /// </summary>
 public sealed class ModelBundle
 {
-    private const string ManifestEntry = "manifest.json";
-    private const string MlNetEntry = "mlnet.zip";
+    /// <summary>The name of the model a single-model task stores.</summary>
+    public const string MainModel = "main";
 
+    private const string ManifestEntry = "manifest.json";
+    private const string LegacyMlNetEntry = "mlnet.zip";
+    private const string MlNetFolder = "mlnet/";
+
+    /// <summary>A single-model bundle over the featurizer's vector (binary classification, clustering).</summary>
     internal ModelBundle(ModelManifest manifest, MLContext ml, ITransformer transformer)
+        : this(manifest, ml, new Dictionary<string, BundledModel>(StringComparer.Ordinal)
+        {
+            [MainModel] = new(transformer, View(ml, [], manifest.Featurizer.Width, null).Schema),
+        })
     {
+    }
+
+    /// <param name="models">Named ML.NET models (names: lower-case letters, digits and <c>-</c>); may be empty.</param>
+    public ModelBundle(ModelManifest manifest, MLContext ml, IReadOnlyDictionary<string, BundledModel> models)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        ArgumentNullException.ThrowIfNull(ml);
+        ArgumentNullException.ThrowIfNull(models);
+        foreach (var name in models.Keys)
+        {
+            if (name.Length is 0 or > 64 || !name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-'))
+            {
+                throw new ArgumentException("A bundled model name must be 1-64 lower-case letters, digits or '-'.", nameof(models));
+            }
+        }
+
         Manifest = manifest;
         Ml = ml;
-        Transformer = transformer;
+        Models = models;
     }
 
     public ModelManifest Manifest { get; }
-    internal MLContext Ml { get; }
-    internal ITransformer Transformer { get; }
+    public MLContext Ml { get; }
+
+    /// <summary>The named ML.NET models.</summary>
+    public IReadOnlyDictionary<string, BundledModel> Models { get; }
+
+    /// <summary>The <see cref="MainModel"/> of a single-model task.</summary>
+    public ITransformer Transformer => Models.TryGetValue(MainModel, out var main)
+        ? main.Transformer
+        : throw new InvalidDataException("model.zip has no main ML.NET model.");
 
     internal static SchemaDefinition RowSchema(int width)
     {
@@ -82,12 +120,14 @@ public sealed class ModelBundle
                 JsonSerializer.Serialize(s, Manifest, ModelSpecReader.Json);
             }
 
-            using var model = new MemoryStream();
-            var width = Manifest.Featurizer.Width;
-            Ml.Model.Save(Transformer, View(Ml, [], width, null).Schema, model);
-            using var m = zip.CreateEntry(MlNetEntry, CompressionLevel.NoCompression).Open();
-            model.Position = 0;
-            model.CopyTo(m);
+            foreach (var (name, bundled) in Models.OrderBy(m => m.Key, StringComparer.Ordinal))
+            {
+                using var model = new MemoryStream();
+                Ml.Model.Save(bundled.Transformer, bundled.InputSchema, model);
+                using var m = zip.CreateEntry(MlNetFolder + name + ".zip", CompressionLevel.NoCompression).Open();
+                model.Position = 0;
+                model.CopyTo(m);
+            }
         }
 
         return output.ToArray();
@@ -104,14 +144,29 @@ public sealed class ModelBundle
         }
 
         var ml = new MLContext(seed: 0);
-        using var model = new MemoryStream();
-        using (var m = (zip.GetEntry(MlNetEntry) ?? throw new InvalidDataException("model.zip has no ML.NET model.")).Open())
+        var models = new Dictionary<string, BundledModel>(StringComparer.Ordinal);
+        foreach (var entry in zip.Entries)
         {
-            m.CopyTo(model);
+            var name = entry.FullName == LegacyMlNetEntry ? MainModel
+                : entry.FullName.StartsWith(MlNetFolder, StringComparison.Ordinal) && entry.FullName.EndsWith(".zip", StringComparison.Ordinal)
+                    ? entry.FullName[MlNetFolder.Length..^".zip".Length]
+                    : null;
+            if (name is null)
+            {
+                continue;
+            }
+
+            using var model = new MemoryStream();
+            using (var m = entry.Open())
+            {
+                m.CopyTo(model);
+            }
+
+            model.Position = 0;
+            var transformer = ml.Model.Load(model, out var inputSchema);
+            models[name] = new BundledModel(transformer, inputSchema);
         }
 
-        model.Position = 0;
-        var transformer = ml.Model.Load(model, out _);
-        return new ModelBundle(manifest, ml, transformer);
+        return new ModelBundle(manifest, ml, models);
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace HealthAnalytics.Training;
 
@@ -27,6 +28,15 @@ public sealed record ModelCard
     public IReadOnlyList<MetricGap> LargestGaps { get; init; } = [];
     public IReadOnlyDictionary<int, double> KScores { get; init; } = new Dictionary<int, double>();
     public IReadOnlyList<SubgroupProfile> Subgroups { get; init; } = [];
+
+    /// <summary>Task-specific sections (<see cref="CardSection"/>), in the order the task gave them.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<CardSection> Sections { get; init; } = [];
+
+    /// <summary><see cref="Sections"/> as <c>card.json</c> holds them: each with its kind and all its properties (written
+    /// by runtime type, so a task's section needs no registration).</summary>
+    [JsonPropertyName("sections")]
+    public IReadOnlyList<object> SectionsJson => Sections;
     public required InputSchema Input { get; init; }
     public required Lineage Lineage { get; init; }
     public string IntendedUse { get; init; } = "Decision support and population analytics on pseudonymized data; not a diagnosis. Review group gaps before use in a new population.";
@@ -54,6 +64,7 @@ public sealed record ModelCard
             LargestGaps = [.. trained.Gaps.GroupBy(g => g.Metric).Select(g => g.OrderByDescending(x => x.Gap).First())],
             KScores = trained.KScores,
             Subgroups = [.. trained.Bundle.Manifest.Subgroups.Where(s => s.Size >= MinProfileRows)],
+            Sections = trained.CardSections,
             Input = trained.Bundle.Manifest.Input,
             Lineage = version.Lineage,
         };
@@ -106,6 +117,12 @@ public sealed record ModelCard
             }
 
             html.Append("</table>");
+        }
+
+        foreach (var section in Sections)
+        {
+            html.Append(CultureInfo.InvariantCulture, $"<h2>{E(section.Title)}</h2>");
+            section.WriteHtml(html);
         }
 
         html.Append("<h2>Inputs</h2><table><tr><th>feature</th><th>type</th><th>unit</th><th>categories</th></tr>");

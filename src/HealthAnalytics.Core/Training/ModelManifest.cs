@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace HealthAnalytics.Training;
 
 /// <summary>What travels with a trained model inside <c>model.zip</c> (entry <c>manifest.json</c>).</summary>
@@ -12,6 +14,15 @@ public sealed record ModelManifest
     public IReadOnlyList<SubgroupProfile> Subgroups { get; init; } = [];
     public DateTimeOffset TrainedAt { get; init; }
     public string CodeVersion { get; init; } = "";
+
+    /// <summary>Task-specific parameters (e.g. a Cox model's coefficients and baseline), as the task wrote them.</summary>
+    public JsonElement? Parameters { get; init; }
+
+    /// <summary>The task's parameters as <typeparamref name="T"/> (model JSON options), or default when there are none.</summary>
+    public T? ParametersAs<T>() => Parameters is { } p ? p.Deserialize<T>(ModelSpecReader.Json) : default;
+
+    /// <summary>This manifest with <paramref name="parameters"/> serialized as its <see cref="Parameters"/>.</summary>
+    public ModelManifest WithParameters<T>(T parameters) => this with { Parameters = JsonSerializer.SerializeToElement(parameters, ModelSpecReader.Json) };
 
     /// <summary>The input a client posts: feature names, types, units, allowed categories, and an example.</summary>
     public InputSchema Input => InputSchema.From(Featurizer);

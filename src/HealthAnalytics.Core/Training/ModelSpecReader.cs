@@ -146,51 +146,24 @@ public static class ModelSpecReader
             Add("$.minimumRows", "must be at least 10");
         }
 
-        switch (spec.Task)
+        // Task-specific rules come from the task (docs/models.md, "Adding a task").
+        if (ModelTasks.Find(spec.Task) is not { } task)
         {
-            case ModelTask.BinaryClassification:
-                if (string.IsNullOrEmpty(spec.Label))
-                {
-                    Add("$.label", "is required for binary-classification");
-                }
+            Add("$.task", "is not implemented yet");
+        }
+        else
+        {
+            if (!task.Trainers.Contains(spec.Trainer.Name, StringComparer.Ordinal))
+            {
+                Add("$.trainer.name", $"must be {OneOf(task.Trainers)} for {spec.Task.Name()}");
+            }
 
-                if (spec.Trainer.Name is not ("lightgbm" or "fasttree" or "logistic-regression"))
-                {
-                    Add("$.trainer.name", "must be lightgbm, fasttree or logistic-regression for binary-classification");
-                }
+            if (!task.PromotionMetrics.ContainsKey(spec.Promotion.Metric))
+            {
+                Add("$.promotion.metric", $"must be {OneOf([.. task.PromotionMetrics.Keys])} for {spec.Task.Name()}");
+            }
 
-                if (spec.Threshold is <= 0 or >= 1)
-                {
-                    Add("$.threshold", "must be in (0, 1)");
-                }
-
-                if (spec.Promotion.Metric is not ("auc" or "auprc" or "logLoss" or "brier" or "f1"))
-                {
-                    Add("$.promotion.metric", "must be auc, auprc, logLoss, brier or f1 for binary-classification");
-                }
-
-                break;
-            case ModelTask.Clustering:
-                var k = spec.Clustering ?? new ClusteringSpec();
-                if (k.KMin < 2 || k.KMax < k.KMin || k.KMax > 30)
-                {
-                    Add("$.clustering", "needs 2 <= kMin <= kMax <= 30");
-                }
-
-                if (spec.Trainer.Name != "kmeans")
-                {
-                    Add("$.trainer.name", "must be kmeans for clustering");
-                }
-
-                if (spec.Promotion.Metric != "silhouette")
-                {
-                    Add("$.promotion.metric", "must be silhouette for clustering");
-                }
-
-                break;
-            default:
-                Add("$.task", "is not implemented yet");
-                break;
+            task.Validate(spec, schema, Add);
         }
 
         if (schema is null)
@@ -217,19 +190,6 @@ public static class ModelSpecReader
             }
         }
 
-        if (spec.Label is not null)
-        {
-            var label = schema.Find(spec.Label);
-            if (label is null || label.Type != ColumnType.Boolean)
-            {
-                Add("$.label", "must be a boolean column of the dataset");
-            }
-            else if (spec.Features.Any(f => f.Name == spec.Label))
-            {
-                Add("$.features", "the label cannot be a feature");
-            }
-        }
-
         if (spec.Validation.TimeColumn is { } tc && schema.Find(tc) is not { Type: ColumnType.Date or ColumnType.DateTime or ColumnType.Integer })
         {
             Add("$.validation.timeColumn", "must be a date or integer column of the dataset");
@@ -242,6 +202,9 @@ public static class ModelSpecReader
     public static FeatureKind KindOf(FeatureSpec feature, CuratedSchema schema) =>
         feature.Kind ?? (schema.Find(feature.Name) is { } c ? FeatureKinds.Infer(c) : null)
         ?? throw new ModelSpecException("A feature of this spec is no longer a usable column of its dataset.");
+
+    private static string OneOf(IReadOnlyList<string> names) =>
+        names.Count == 1 ? names[0] : string.Join(", ", names.Take(names.Count - 1)) + " or " + names[^1];
 
     private static string TypeName(ColumnType type) => JsonNamingPolicy.CamelCase.ConvertName(type.ToString()).ToLowerInvariant();
 

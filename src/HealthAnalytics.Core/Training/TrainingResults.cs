@@ -20,6 +20,8 @@ public sealed class TrainedModel
 
     /// <summary>Clustering: silhouette of each k tried.</summary>
     public IReadOnlyDictionary<int, double> KScores { get; init; } = new Dictionary<int, double>();
+    /// <summary>Task-specific sections of the model card (docs/models.md, "Adding a task").</summary>
+    public IReadOnlyList<CardSection> CardSections { get; init; } = [];
     public required TrainingTable Holdout { get; init; }
     public required int TrainRows { get; init; }
     public required double TrainSeconds { get; init; }

@@ -61,7 +61,7 @@ public sealed partial class TrainingService(
     public async Task<IReadOnlyList<TrainingRunResult>> TrainScheduledAsync(string scheduleGroup, DateTimeOffset occurrence, CancellationToken cancellationToken)
     {
         var results = new List<TrainingRunResult>();
-        foreach (var spec in (await config.CurrentAsync(cancellationToken)).AllSpecs.Where(s => s.ScheduleGroup == scheduleGroup).OrderBy(s => s.Task == ModelTask.Clustering ? 0 : 1).ThenBy(s => s.Name, StringComparer.Ordinal))
+        foreach (var spec in (await config.CurrentAsync(cancellationToken)).AllSpecs.Where(s => s.ScheduleGroup == scheduleGroup).OrderBy(s => ModelTasks.Find(s.Task)?.ProvidesSubgroups == true ? 0 : 1).ThenBy(s => s.Name, StringComparer.Ordinal))
         {
             if (!await runs.TryClaimAsync(spec.Name, occurrence, InstanceId, time.GetUtcNow(), cancellationToken))
             {
@@ -128,9 +128,10 @@ public sealed partial class TrainingService(
 
         var championId = await registry.GetChampionAsync(spec.Name, cancellationToken);
         var champion = championId is null ? null : await LoadAsync(spec.Name, championId, cancellationToken);
-        var subgroupModel = spec.Task == ModelTask.BinaryClassification ? await SubgroupChampionAsync(snapshot, spec.Dataset, cancellationToken) : null;
+        var task = ModelTasks.Get(spec.Task);
+        var subgroupModel = task.UsesSubgroups ? await SubgroupChampionAsync(snapshot, spec.Dataset, cancellationToken) : null;
 
-        var columns = ColumnsFor(spec, schema, champion, subgroupModel);
+        var columns = ColumnsFor(task, spec, schema, champion, subgroupModel);
         var opens = uploads.Select(u => (Func<CancellationToken, Task<Stream>>)(ct => curated.OpenAsync(spec.Dataset, u, ct))).ToList();
         var (table, rowsRead) = await CuratedTableReader.ReadAsync(opens, columns, schema.PrimaryKey, cancellationToken);
         if (table.RowCount < spec.MinimumRows)
@@ -141,14 +142,13 @@ public sealed partial class TrainingService(
 
         var now = time.GetUtcNow();
         var versionId = NewVersionId(now);
-        var trained = spec.Task == ModelTask.Clustering
-            ? ClusteringTrainer.Train(spec, schema, table, versionId, CodeVersion, now)
-            : BinaryTrainer.Train(spec, schema, table, versionId, subgroupModel, CodeVersion, now);
+        var request = new TrainingRequest(spec, schema, table, versionId, CodeVersion, now, subgroupModel);
+        var trained = task.Train(request);
 
         var metric = spec.Promotion.Metric;
         var score = trained.Metrics.TryGetValue(metric, out var m) ? m : double.NaN;
-        double? championScore = champion is null ? null : ModelScorer.Score(champion, trained.Holdout, spec);
-        var (passes, decision) = Decide(spec.Promotion, score, championScore, championId);
+        double? championScore = champion is null ? null : task.ScoreChampion(champion, request, trained)?.Score;
+        var (passes, decision) = Decide(spec.Promotion, task.PromotionMetrics[metric], score, championScore, championId);
 
         var version = new ModelVersion
         {
@@ -250,9 +250,9 @@ public sealed partial class TrainingService(
         return ModelBundle.Load(stream);
     }
 
-    internal static (bool Passes, string Decision) Decide(PromotionSpec rule, double score, double? championScore, string? championId)
+    /// <param name="higher">Whether a higher value of the metric is better (<see cref="IModelTask.PromotionMetrics"/>).</param>
+    internal static (bool Passes, string Decision) Decide(PromotionSpec rule, bool higher, double score, double? championScore, string? championId)
     {
-        var higher = BinaryMetrics.HigherIsBetter(rule.Metric);
         var f = System.Globalization.CultureInfo.InvariantCulture;
         if (!double.IsFinite(score))
         {
@@ -285,7 +285,7 @@ public sealed partial class TrainingService(
 
     private async Task<ModelBundle?> SubgroupChampionAsync(ConfigSnapshot snapshot, string dataset, CancellationToken cancellationToken)
     {
-        foreach (var s in snapshot.AllSpecs.Where(s => s.Task == ModelTask.Clustering && s.Dataset == dataset))
+        foreach (var s in snapshot.AllSpecs.Where(s => ModelTasks.Find(s.Task)?.ProvidesSubgroups == true && s.Dataset == dataset))
         {
             if (await LoadChampionAsync(s.Name, cancellationToken) is { } bundle)
             {
@@ -296,7 +296,7 @@ public sealed partial class TrainingService(
         return null;
     }
 
-    private static Dictionary<string, FeatureKind> ColumnsFor(ModelSpec spec, CuratedSchema schema, params ModelBundle?[] others)
+    private static Dictionary<string, FeatureKind> ColumnsFor(IModelTask task, ModelSpec spec, CuratedSchema schema, params ModelBundle?[] others)
     {
         var columns = new Dictionary<string, FeatureKind>(StringComparer.Ordinal);
         foreach (var f in spec.Features)
@@ -312,9 +312,9 @@ public sealed partial class TrainingService(
             }
         }
 
-        if (spec.Label is not null)
+        foreach (var (name, kind) in task.OutcomeColumns(spec, schema))
         {
-            columns[spec.Label] = FeatureKind.Boolean;
+            columns[name] = kind;
         }
 
         if (spec.Validation.TimeColumn is { } tc)

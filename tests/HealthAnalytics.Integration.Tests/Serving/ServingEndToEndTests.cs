@@ -44,7 +44,7 @@ public sealed class ServingEndToEndTests(ServingFixture fixture) : IClassFixture
         Assert.Equal(rows.Count, predictions.GetArrayLength());
         for (var i = 0; i < rows.Count; i++)
         {
-            var expected = predictor.PredictBinary(rows[i]);
+            var expected = predictor.Predict<BinaryPrediction>(rows[i]);
             var actual = predictions[i];
             Assert.Equal(expected.Probability, actual.GetProperty("probability").GetDouble(), 12);
             Assert.Equal(expected.Label, actual.GetProperty("label").GetBoolean());
@@ -71,7 +71,7 @@ public sealed class ServingEndToEndTests(ServingFixture fixture) : IClassFixture
         var predictor = await InProcessAsync(ServingFixture.Subgroups, doc.RootElement.GetProperty("version").GetString());
         for (var i = 0; i < rows.Count; i++)
         {
-            var expected = predictor.PredictSubgroup(rows[i]);
+            var expected = predictor.Predict<ClusterPrediction>(rows[i]);
             var actual = doc.RootElement.GetProperty("predictions")[i];
             Assert.Equal(expected.Subgroup, actual.GetProperty("subgroup").GetInt32());
             Assert.Equal(expected.Distance, actual.GetProperty("distance").GetDouble(), 9);
