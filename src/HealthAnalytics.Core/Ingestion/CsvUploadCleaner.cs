@@ -125,8 +125,11 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
         public long Count;
         public long[]? CategoryCounts;
 
+        /// <summary>Numbers, integers and dates of columns that report values: their distribution (docs/ingestion.md).</summary>
+        public StreamingHistogram? Histogram;
+
         public static ColumnStats Like(ColumnStats run) =>
-            new() { CategoryCounts = run.CategoryCounts is { } c ? new long[c.Length] : null };
+            new() { CategoryCounts = run.CategoryCounts is { } c ? new long[c.Length] : null, Histogram = run.Histogram?.NewEmpty() };
 
         public void Reset()
         {
@@ -135,6 +138,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
             Max = double.NegativeInfinity;
             Sum = 0;
             CategoryCounts?.AsSpan().Clear();
+            Histogram?.Reset();
         }
 
         public void Add(ColumnStats batch)
@@ -146,6 +150,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
             Sum += batch.Sum;
             Min = Math.Min(Min, batch.Min);
             Max = Math.Max(Max, batch.Max);
+            Histogram?.Add(batch.Histogram!);
             if (CategoryCounts is { } counts)
             {
                 for (var i = 0; i < counts.Length; i++)
@@ -703,6 +708,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                     plan.Stats.CategoryCounts = plan.ReportsValues ? new long[categories.Canonicals.Length] : null;
                 }
 
+                plan.Stats.Histogram = HistogramFor(plan);
                 _plans.Add(plan);
             }
 
@@ -719,6 +725,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                     Output = new OutputColumn(d.Name, OutputKind.Int32),
                     OutputIndex = _outputs.Count,
                 };
+                plan.Stats.Histogram = HistogramFor(plan);
                 _outputs.Add(plan);
                 if (d.Privacy == PrivacyRole.Quasi)
                 {
@@ -735,6 +742,12 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                 _keyPlans.Add(plan);
             }
         }
+
+        // Integers and day numbers never get bins narrower than 1; measurements down to 2^-20.
+        private static StreamingHistogram? HistogramFor(ColumnPlan plan) =>
+            plan.ReportsValues && plan.Type is ColumnType.Integer or ColumnType.Number or ColumnType.Date
+                ? new StreamingHistogram(plan.Type == ColumnType.Number ? -20 : 0)
+                : null;
 
         /// <summary>Clean stage (runs on worker threads): everything about a record that does not depend on earlier records.</summary>
         private void CleanBatch(RowBatch batch, BatchResults results)
@@ -1030,6 +1043,11 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                     stats.Sum += x;
                     stats.Min = Math.Min(stats.Min, x);
                     stats.Max = Math.Max(stats.Max, x);
+                    stats.Histogram?.Add(x);
+                }
+                else if (p.Type == ColumnType.Date && stats.Histogram is { } days)
+                {
+                    days.Add(cell.Bits); // the day number
                 }
 
                 if (isValue && stats.CategoryCounts is { } counts)
@@ -1179,6 +1197,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                 Max = numeric ? p.Max : null,
                 Mean = numeric ? p.Sum / p.Count : null,
                 Categories = CategoryReport(plan),
+                Histogram = ColumnHistogram.Of(p.Histogram?.Result(), plan.Type == ColumnType.Date),
             };
         }
     }
