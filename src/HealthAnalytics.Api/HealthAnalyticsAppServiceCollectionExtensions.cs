@@ -37,6 +37,8 @@ public static class HealthAnalyticsAppServiceCollectionExtensions
         services.AddSingleton<PredictionHandler>();
         services.AddSingleton<OpenApiHandler>();
         services.AddSingleton<ConfigHandler>();
+        services.AddSingleton<ModelCardHandler>();
+        services.AddSingleton<ConsoleHandler>();
         services.AddHostedService<ChampionRefresher>();
         return services;
     }

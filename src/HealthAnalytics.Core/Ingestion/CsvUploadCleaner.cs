@@ -461,6 +461,8 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                         break;
                 }
             }
+
+            upload.Progress?.SetRows(_read); // once per batch: the ingestion service publishes it every few seconds
         }
 
         /// <summary>Commit stage (one task, in file order): a batch's statistics, groups and Parquet values join the run's.</summary>

@@ -91,13 +91,14 @@ public sealed partial class IngestionService(
                 return skipped;
             }
 
-            var request = new UploadRequest(uploadId, name.Partner, name.Dataset, name.FileName, contentSha256, contract);
+            var progress = new UploadProgress();
+            var request = new UploadRequest(uploadId, name.Partner, name.Dataset, name.FileName, contentSha256, contract) { Progress = progress };
             try
             {
                 input.Position = 0;
                 await using var parquet = OpenTemp(parquetPath);
-                var report = await cleaner.CleanAsync(request, input, parquet, cancellationToken);
-                var entry = await CommitAsync(claim.Entry, report, parquet, cancellationToken);
+                var report = await CleanWithProgressAsync(claim.Entry, request, input, parquet, progress, cancellationToken);
+                var entry = await CommitAsync(claim.Entry, report, parquet, progress, cancellationToken);
                 if (entry is null)
                 {
                     return await ClaimLostAsync(claim.Entry);
@@ -168,8 +169,60 @@ public sealed partial class IngestionService(
         return null;
     }
 
+    /// <summary>Runs the cleaner while a loop publishes its progress to the ledger every
+    /// <see cref="IngestionRunOptions.ProgressInterval"/> (docs/console.md, "Progress").</summary>
+    private async Task<QualityReport> CleanWithProgressAsync(UploadLedgerEntry claimed, UploadRequest request, Stream input, Stream parquet, UploadProgress progress, CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var publishing = PublishProgressAsync(claimed, progress, stop.Token);
+        try
+        {
+            return await cleaner.CleanAsync(request, new ProgressCountingStream(input, progress), parquet, cancellationToken);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await publishing;
+        }
+    }
+
+    /// <summary>One conditional ledger update per interval while the bytes or rows moved; never throws (progress is
+    /// information, not part of the outcome: a failed write is logged and the next interval tries again).</summary>
+    private async Task PublishProgressAsync(UploadLedgerEntry claimed, UploadProgress progress, CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(options.Value.ProgressInterval, time);
+        long lastBytes = -1, lastRows = -1;
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop))
+            {
+                var (bytes, rows) = (progress.Bytes, progress.Rows);
+                if (bytes == lastBytes && rows == lastRows)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    if (await ledger.ReportProgressAsync(claimed, bytes, rows, time.GetUtcNow(), stop))
+                    {
+                        (lastBytes, lastRows) = (bytes, rows);
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogProgressFailed(log, claimed.UploadId, ex.GetType().Name);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // The cleaner finished (or the run was cancelled): the final ledger write carries the totals.
+        }
+    }
+
     /// <returns>The final entry, or null when the claim was lost to another run (nothing written to the ledger).</returns>
-    private async Task<UploadLedgerEntry?> CommitAsync(UploadLedgerEntry claimed, QualityReport report, FileStream parquet, CancellationToken cancellationToken)
+    private async Task<UploadLedgerEntry?> CommitAsync(UploadLedgerEntry claimed, QualityReport report, FileStream parquet, UploadProgress progress, CancellationToken cancellationToken)
     {
         string? curatedPath = null;
         string? curatedSha256 = null;
@@ -203,6 +256,9 @@ public sealed partial class IngestionService(
             RowsDuplicate = report.Rows.Duplicate,
             RowsBlank = report.Rows.Blank,
             RowsFixed = report.Rows.Fixed,
+            ProgressBytes = progress.Bytes,
+            ProgressRows = report.Rows.Read,
+            ProgressAt = time.GetUtcNow(),
             UpdatedAt = time.GetUtcNow(),
         };
 
@@ -458,4 +514,7 @@ public sealed partial class IngestionService(
 
     [LoggerMessage(EventId = 1011, Level = LogLevel.Warning, Message = "Upload {UploadId}: the claim was taken over by another run; its outcome stands")]
     private static partial void LogClaimLost(ILogger logger, string uploadId);
+
+    [LoggerMessage(EventId = 1012, Level = LogLevel.Warning, Message = "Upload {UploadId}: writing progress to the ledger failed ({Reason}); the next interval tries again")]
+    private static partial void LogProgressFailed(ILogger logger, string uploadId, string reason);
 }

@@ -90,6 +90,7 @@ public static class BinaryTrainer
             Metrics = headline.ToDictionary(),
             GroupMetrics = groups,
             Gaps = Gaps(groups),
+            CardSections = [BinaryCurvesSection.Compute(bundle, holdout, probabilities, holdoutLabels, spec.Validation.Seed)],
             Holdout = holdout,
             TrainRows = train.RowCount,
             TrainSeconds = clock.Elapsed.TotalSeconds,
