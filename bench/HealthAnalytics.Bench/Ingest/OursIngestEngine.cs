@@ -26,7 +26,17 @@ public sealed class OursIngestEngine(string contractPath) : IIngestEngine
             return new ChildReport { Engine = Name, Ok = false, Error = "contract invalid: " + string.Join("; ", loaded.Errors) };
         }
 
-        var cleaner = new CsvUploadCleaner(Options.Create(new IngestionOptions()), new Pseudonymizer(BenchKey, "bench"), TimeProvider.System);
+        // HA_BENCH_CURATED_COMPRESSION (zstd | snappy | none) measures the codecs against each other; default: the shipped one.
+        var ingestion = new IngestionOptions();
+        if (Environment.GetEnvironmentVariable("HA_BENCH_CURATED_COMPRESSION") is { Length: > 0 } codec)
+        {
+            ingestion.CuratedCompression = codec;
+        }
+
+        // HA_BENCH_HMAC=platform measures the platform HMACSHA256 in place of the multi-lane one (docs/benchmarks.md).
+        var platformHmac = Environment.GetEnvironmentVariable("HA_BENCH_HMAC") == "platform";
+        using var pseudonymizer = new Pseudonymizer(BenchKey, "bench", platformHmac);
+        var cleaner = new CsvUploadCleaner(Options.Create(ingestion), pseudonymizer, TimeProvider.System);
         var upload = new UploadRequest("bench", "bench", "encounters", "encounters.csv", new string('0', 64), loaded.Contract!);
 
         QualityReport report;
@@ -57,7 +67,9 @@ public sealed class OursIngestEngine(string contractPath) : IIngestEngine
                 ["duplicate"] = report.Rows.Duplicate.ToString(ic),
                 ["blank"] = report.Rows.Blank.ToString(ic),
                 ["kAnonymity"] = report.KAnonymity?.ToString(ic) ?? "",
-                ["rowGroupSize"] = new IngestionOptions().RowGroupSize.ToString(ic),
+                ["rowGroupSize"] = ingestion.RowGroupSize.ToString(ic),
+                ["curatedCompression"] = ingestion.CuratedCompression,
+                ["hmac"] = platformHmac ? "platform" : "lanes",
             },
         };
     }

@@ -295,11 +295,16 @@ public static class ContractLoader
 
             try
             {
-                _ = new Regex(c.Pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+                _ = new Regex(c.Pattern, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, TimeSpan.FromSeconds(1));
             }
             catch (ArgumentException)
             {
                 add($"{p}.pattern", "is not a valid regular expression");
+            }
+            catch (NotSupportedException)
+            {
+                // Patterns run on the non-backtracking engine (linear time per cell): docs/contracts.md.
+                add($"{p}.pattern", "uses a construct the non-backtracking engine cannot run (backreference, lookaround, atomic group or conditional); rewrite it without one");
             }
         }
 

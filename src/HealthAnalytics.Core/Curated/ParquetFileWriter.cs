@@ -1,68 +1,122 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
+using HealthAnalytics.Ingestion;
 
 namespace HealthAnalytics.Curated;
 
 /// <summary>
-/// A minimal Parquet writer for flat, nullable columns: one uncompressed v1 data page per column chunk,
-/// PLAIN values, definition levels as bit-packed RLE-hybrid runs, Thrift compact-protocol page headers and
-/// footer. Why not Parquet.Net: on this workload it spent 2.5–3.4 µs per unique string (dictionary
-/// attempts, statistics, per-value UTF-16→UTF-8 and Snappy), more than the whole cleaning of a row;
-/// this writer copies bytes that <see cref="OutputColumn"/> already holds in their final encoding.
-/// No statistics are written (readers then scan, which DuckDB/Spark do anyway for one file per upload).
+/// A Parquet writer for flat, nullable columns, as engines expect them: per column chunk an optional dictionary
+/// page and one v1 data page (definition levels as RLE/bit-packed runs; RLE_DICTIONARY indices when the values
+/// repeat, else PLAIN values), compressed (ZSTD by default), with min/max/null-count statistics per column chunk
+/// so readers skip row groups, and Thrift compact-protocol page headers and footer. Why not Parquet.Net: on this
+/// workload its writer cost more per row than the whole cleaning (docs/benchmarks.md, "Hand-written components");
+/// this writer starts from bytes that <see cref="OutputColumn"/> already holds in their PLAIN encoding, and encodes
+/// and compresses a row group's columns in parallel. Its output is checked against Parquet.Net's and DuckDB's readers.
 /// </summary>
-internal sealed class ParquetFileWriter(Stream output, IReadOnlyList<OutputColumn> columns)
+internal sealed class ParquetFileWriter : IDisposable
 {
     private static readonly byte[] Magic = "PAR1"u8.ToArray();
-    private readonly List<(long Rows, long Bytes, (long Offset, long Size, long Values)[] Chunks)> _rowGroups = [];
+    private readonly List<(long Rows, long Bytes, long CompressedBytes, ChunkMeta[] Chunks)> _rowGroups = [];
     private readonly ThriftCompactWriter _thrift = new();
+    private readonly Stream _output;
+    private readonly IReadOnlyList<OutputColumn> _columns;
+    private readonly ParquetCodec _codec;
+    private readonly ParquetChunkEncoder[] _encoders;
+    private readonly ZstdCompressors _zstd;
     private long _position;
+
+    public ParquetFileWriter(Stream output, IReadOnlyList<OutputColumn> columns, ParquetCodec codec = ParquetCodec.Zstd, int zstdLevel = DefaultZstdLevel)
+    {
+        _output = output;
+        _columns = columns;
+        _codec = codec;
+        // One encoder (and its scratch buffers) per core rather than per column: the columns of a row group are
+        // encoded a few at a time and written as soon as they are, so memory holds ~2 columns' pages, not ~20.
+        _encoders = [.. Enumerable.Range(0, Math.Clamp(Environment.ProcessorCount, 1, 4)).Select(_ => new ParquetChunkEncoder())];
+        _zstd = new ZstdCompressors(zstdLevel);
+    }
+
+    /// <summary>Zstandard level: 1 measured as the best size for the time on the curated columns (docs/benchmarks.md).</summary>
+    public const int DefaultZstdLevel = 1;
+
+    /// <summary>The codec named by <see cref="IngestionOptions.CuratedCompression"/>.</summary>
+    public static ParquetCodec Codec(string name) => name switch
+    {
+        "snappy" => ParquetCodec.Snappy,
+        "none" => ParquetCodec.Uncompressed,
+        _ => ParquetCodec.Zstd,
+    };
 
     public async Task StartAsync(CancellationToken ct)
     {
-        await output.WriteAsync(Magic, ct);
+        await _output.WriteAsync(Magic, ct);
         _position = Magic.Length;
     }
 
     /// <summary>Writes every column's buffered rows as one row group, then resets the columns.</summary>
     public async Task WriteRowGroupAsync(CancellationToken ct)
     {
-        var rows = columns.Count == 0 ? 0 : columns[0].Rows;
+        var rows = _columns.Count == 0 ? 0 : _columns[0].Rows;
         if (rows == 0)
         {
             return;
         }
 
-        var chunks = new (long Offset, long Size, long Values)[columns.Count];
-        long groupBytes = 0;
-        var levels = ArrayPool<byte>.Shared.Rent(EncodedLevelsMax(rows));
-        try
+        var chunks = new ChunkMeta[_columns.Count];
+        long groupBytes = 0, groupCompressed = 0;
+        for (var c = 0; c < _columns.Count; c++)
         {
-            for (var c = 0; c < columns.Count; c++)
+            var slot = c % _encoders.Length;
+            if (slot == 0)
             {
-                var column = columns[c];
-                var levelBytes = EncodeLevels(column.Defined, rows, levels);
-                var values = column.Values;
-                var pageBytes = levelBytes + values.Length;
-                _thrift.Reset();
-                WritePageHeader(_thrift, pageBytes, rows);
-                var start = _position;
-                await output.WriteAsync(_thrift.Written, ct);
-                await output.WriteAsync(levels.AsMemory(0, levelBytes), ct);
-                await output.WriteAsync(values, ct);
-                _position += _thrift.Written.Length + pageBytes;
-                chunks[c] = (start, _position - start, rows);
-                groupBytes += _position - start;
-                column.Reset();
+                // Encoding and compression are most of a row group's cost: the next few columns are independent, so
+                // the cores take them together (the pseudonym columns, the largest, come first and pair up).
+                var first = c;
+                var count = Math.Min(_encoders.Length, _columns.Count - c);
+                if (count == 1)
+                {
+                    _encoders[0].Encode(_columns[c], _codec, _zstd);
+                }
+                else
+                {
+                    Parallel.For(0, count, new ParallelOptions { CancellationToken = ct }, k => _encoders[k].Encode(_columns[first + k], _codec, _zstd));
+                }
             }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(levels);
+
+            var e = _encoders[slot];
+            var start = _position;
+            long uncompressed = 0;
+            long? dictionaryOffset = null;
+            if (e.DictionaryCount > 0)
+            {
+                dictionaryOffset = _position;
+                _thrift.Reset();
+                WriteDictionaryPageHeader(_thrift, e);
+                uncompressed += await WritePageAsync(e.DictionaryPage, e.DictionaryUncompressed, ct);
+            }
+
+            var dataOffset = _position;
+            _thrift.Reset();
+            WriteDataPageHeader(_thrift, e);
+            uncompressed += await WritePageAsync(e.DataPage, e.DataUncompressed, ct);
+            chunks[c] = new ChunkMeta(start, dataOffset, dictionaryOffset, uncompressed, _position - start, rows, e.NullCount, e.DataEncoding, e.Min, e.Max);
+            groupBytes += uncompressed;
+            groupCompressed += _position - start;
+            _columns[c].Reset();
         }
 
-        _rowGroups.Add((rows, groupBytes, chunks));
+        _rowGroups.Add((rows, groupBytes, groupCompressed, chunks));
+    }
+
+    /// <summary>Writes the current page header and the page; returns the chunk's uncompressed bytes for it (header included).</summary>
+    private async Task<long> WritePageAsync(ReadOnlyMemory<byte> page, int uncompressedBytes, CancellationToken ct)
+    {
+        var header = _thrift.Written;
+        await _output.WriteAsync(header, ct);
+        await _output.WriteAsync(page, ct);
+        _position += header.Length + page.Length;
+        return header.Length + uncompressedBytes;
     }
 
     public async Task FinishAsync(CancellationToken ct)
@@ -74,46 +128,33 @@ internal sealed class ParquetFileWriter(Stream output, IReadOnlyList<OutputColum
         var tail = new byte[8];
         BinaryPrimitives.WriteInt32LittleEndian(tail, footer.Length);
         Magic.CopyTo(tail, 4);
-        await output.WriteAsync(footer, ct);
-        await output.WriteAsync(tail, ct);
+        await _output.WriteAsync(footer, ct);
+        await _output.WriteAsync(tail, ct);
         _position += footer.Length + tail.Length;
     }
 
-    private static int EncodedLevelsMax(int rows) => 4 + (((rows + 503) / 504) * 2) + ((rows + 7) / 8);
+    public void Dispose() => _zstd.Dispose();
 
-    /// <summary>
-    /// Definition levels (bit width 1) as the 4-byte length then bit-packed runs of at most 63 groups of 8
-    /// (504 values): some readers cap a run's header at one byte. Padding bits of the last group are zero.
-    /// </summary>
-    private static int EncodeLevels(ReadOnlySpan<byte> defined, int rows, byte[] destination)
+    private static void WriteDictionaryPageHeader(ThriftCompactWriter t, ParquetChunkEncoder e)
     {
-        var at = 4;
-        var groups = (rows + 7) / 8;
-        for (var g = 0; g < groups; g += 63)
-        {
-            var n = Math.Min(63, groups - g);
-            destination[at++] = (byte)((n << 1) | 1);
-            defined.Slice(g, n).CopyTo(destination.AsSpan(at));
-            at += n;
-        }
-
-        if (rows % 8 != 0)
-        {
-            destination[at - 1] &= (byte)((1 << (rows % 8)) - 1);
-        }
-
-        BinaryPrimitives.WriteInt32LittleEndian(destination, at - 4);
-        return at;
+        t.FieldI32(1, 2); // type: DICTIONARY_PAGE
+        t.FieldI32(2, e.DictionaryUncompressed);
+        t.FieldI32(3, e.DictionaryPage.Length);
+        t.FieldStructBegin(7); // dictionary_page_header
+        t.FieldI32(1, e.DictionaryCount); // num_values
+        t.FieldI32(2, 0); // encoding: PLAIN
+        t.StructEnd();
+        t.StructEnd();
     }
 
-    private static void WritePageHeader(ThriftCompactWriter t, int pageBytes, int rows)
+    private static void WriteDataPageHeader(ThriftCompactWriter t, ParquetChunkEncoder e)
     {
         t.FieldI32(1, 0); // type: DATA_PAGE
-        t.FieldI32(2, pageBytes); // uncompressed_page_size
-        t.FieldI32(3, pageBytes); // compressed_page_size (no codec)
+        t.FieldI32(2, e.DataUncompressed); // uncompressed_page_size
+        t.FieldI32(3, e.DataPage.Length); // compressed_page_size
         t.FieldStructBegin(5); // data_page_header
-        t.FieldI32(1, rows); // num_values (nulls included)
-        t.FieldI32(2, 0); // encoding: PLAIN
+        t.FieldI32(1, e.Rows); // num_values (nulls included)
+        t.FieldI32(2, e.DataEncoding); // encoding: RLE_DICTIONARY, DELTA_LENGTH_BYTE_ARRAY or PLAIN
         t.FieldI32(3, 3); // definition_level_encoding: RLE
         t.FieldI32(4, 3); // repetition_level_encoding: RLE (none present)
         t.StructEnd();
@@ -123,12 +164,12 @@ internal sealed class ParquetFileWriter(Stream output, IReadOnlyList<OutputColum
     private void WriteFileMetaData(ThriftCompactWriter t)
     {
         t.FieldI32(1, 1); // version
-        t.FieldListBegin(2, ThriftCompactWriter.Struct, columns.Count + 1); // schema
+        t.FieldListBegin(2, ThriftCompactWriter.Struct, _columns.Count + 1); // schema
         t.ElementStructBegin();
         t.FieldString(4, "schema");
-        t.FieldI32(5, columns.Count); // num_children
+        t.FieldI32(5, _columns.Count); // num_children
         t.StructEnd();
-        foreach (var column in columns)
+        foreach (var column in _columns)
         {
             t.ElementStructBegin();
             t.FieldI32(1, PhysicalType(column.Kind));
@@ -171,37 +212,69 @@ internal sealed class ParquetFileWriter(Stream output, IReadOnlyList<OutputColum
 
         t.FieldI64(3, _rowGroups.Sum(g => g.Rows)); // num_rows
         t.FieldListBegin(4, ThriftCompactWriter.Struct, _rowGroups.Count);
-        foreach (var (rows, bytes, chunks) in _rowGroups)
+        foreach (var (rows, bytes, compressed, chunks) in _rowGroups)
         {
             t.ElementStructBegin();
             t.FieldListBegin(1, ThriftCompactWriter.Struct, chunks.Length);
             for (var c = 0; c < chunks.Length; c++)
             {
-                var (offset, size, values) = chunks[c];
+                var m = chunks[c];
                 t.ElementStructBegin();
-                t.FieldI64(2, offset); // file_offset
+                t.FieldI64(2, m.Offset); // file_offset
                 t.FieldStructBegin(3); // meta_data
-                t.FieldI32(1, PhysicalType(columns[c].Kind));
-                t.FieldListBegin(2, ThriftCompactWriter.I32, 2); // encodings
-                t.ElementI32(0); // PLAIN
-                t.ElementI32(3); // RLE
+                t.FieldI32(1, PhysicalType(_columns[c].Kind));
+                t.FieldListBegin(2, ThriftCompactWriter.I32, m.Encoding == 0 ? 2 : 3); // encodings
+                t.ElementI32(0); // PLAIN (values or the dictionary page)
+                t.ElementI32(3); // RLE (definition levels)
+                if (m.Encoding != 0)
+                {
+                    t.ElementI32(m.Encoding); // RLE_DICTIONARY or DELTA_LENGTH_BYTE_ARRAY
+                }
+
                 t.FieldListBegin(3, ThriftCompactWriter.Binary, 1); // path_in_schema
-                t.ElementString(columns[c].Name);
-                t.FieldI32(4, 0); // codec: UNCOMPRESSED
-                t.FieldI64(5, values);
-                t.FieldI64(6, size); // total_uncompressed_size
-                t.FieldI64(7, size); // total_compressed_size
-                t.FieldI64(9, offset); // data_page_offset
+                t.ElementString(_columns[c].Name);
+                t.FieldI32(4, (int)_codec); // codec
+                t.FieldI64(5, m.Values);
+                t.FieldI64(6, m.Uncompressed); // total_uncompressed_size
+                t.FieldI64(7, m.Compressed); // total_compressed_size
+                t.FieldI64(9, m.DataOffset); // data_page_offset
+                if (m.DictionaryOffset is { } dictionaryOffset)
+                {
+                    t.FieldI64(11, dictionaryOffset); // dictionary_page_offset
+                }
+
+                t.FieldStructBegin(12); // statistics
+                t.FieldI64(3, m.NullCount); // null_count
+                if (m.Min is { } min && m.Max is { } max)
+                {
+                    t.FieldBinary(5, max); // max_value
+                    t.FieldBinary(6, min); // min_value
+                }
+
+                t.StructEnd();
                 t.StructEnd();
                 t.StructEnd();
             }
 
-            t.FieldI64(2, bytes); // total_byte_size
+            t.FieldI64(2, bytes); // total_byte_size (uncompressed)
             t.FieldI64(3, rows); // num_rows
+            t.FieldI64(5, chunks.Length > 0 ? chunks[0].Offset : 0); // file_offset
+            t.FieldI64(6, compressed); // total_compressed_size
             t.StructEnd();
         }
 
         t.FieldString(6, "HealthAnalytics ingestion");
+
+        // column_orders: every column in its type's order, which tells readers that min_value/max_value are usable.
+        t.FieldListBegin(7, ThriftCompactWriter.Struct, _columns.Count);
+        for (var c = 0; c < _columns.Count; c++)
+        {
+            t.ElementStructBegin();
+            t.FieldStructBegin(1); // TYPE_ORDER
+            t.StructEnd();
+            t.StructEnd();
+        }
+
         t.StructEnd();
     }
 
@@ -213,6 +286,9 @@ internal sealed class ParquetFileWriter(Stream output, IReadOnlyList<OutputColum
         OutputKind.Double => 5,
         _ => 6, // BYTE_ARRAY
     };
+
+    private readonly record struct ChunkMeta(
+        long Offset, long DataOffset, long? DictionaryOffset, long Uncompressed, long Compressed, long Values, long NullCount, int Encoding, byte[]? Min, byte[]? Max);
 }
 
 /// <summary>The Thrift compact protocol, only as much as Parquet metadata needs.</summary>
@@ -290,6 +366,13 @@ internal sealed class ThriftCompactWriter
     }
 
     public void ElementI32(int value) => VarInt(ZigZag(value));
+
+    public void FieldBinary(short id, ReadOnlySpan<byte> value)
+    {
+        FieldHeader(id, Binary);
+        VarInt((ulong)value.Length);
+        _buffer.Write(value);
+    }
 
     public void ElementString(string value)
     {

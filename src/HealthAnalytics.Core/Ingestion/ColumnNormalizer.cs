@@ -117,6 +117,9 @@ public sealed class ColumnNormalizer
     // small file; contracts hold a handful of patterns, so compiled instances (thread-safe) are shared. Bounded in
     // case operators keep editing contract overrides: past the cap a pattern is simply compiled per upload.
     private const int MaxCachedPatterns = 256;
+
+    /// <summary>A backstop only: the non-backtracking engine is linear, so a cell that still takes this long is quarantined (<see cref="Rules.Pattern"/>).</summary>
+    private static readonly TimeSpan PatternTimeout = TimeSpan.FromSeconds(1);
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (Regex Regex, AsciiPattern? Ascii)> Patterns = new(StringComparer.Ordinal);
     private readonly (string Unit, double Factor, double Offset, bool IsCanonical)[] _units;
     private readonly Dictionary<string, (string Canonical, bool IsAlias, int Index)>.AlternateLookup<ReadOnlySpan<char>> _categories;
@@ -133,6 +136,17 @@ public sealed class ColumnNormalizer
     /// <param name="dialect">Date formats and decimal separator.</param>
     /// <param name="delimiter">The file's delimiter (decides whether a decimal comma is allowed when the dialect does not say).</param>
     /// <param name="today">The ingestion day (UTC), for <c>notAfterToday</c>.</param>
+    /// <summary>Same, with the pattern's match timeout chosen (tests: a cell that times out is quarantined, not thrown).</summary>
+    internal ColumnNormalizer(ColumnSpec column, DialectSpec dialect, char delimiter, DateOnly today, TimeSpan patternTimeout)
+        : this(column, dialect, delimiter, today)
+    {
+        if (column.Pattern is not null)
+        {
+            _pattern = new Regex(column.Pattern, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, patternTimeout);
+            _asciiPattern = null;
+        }
+    }
+
     public ColumnNormalizer(ColumnSpec column, DialectSpec dialect, char delimiter, DateOnly today)
     {
         ArgumentNullException.ThrowIfNull(column);
@@ -437,7 +451,20 @@ public sealed class ColumnNormalizer
     {
         Span<char> text = stackalloc char[value.Length];
         Ascii.ToUtf16(value, text, out _);
-        return _pattern!.IsMatch(text);
+        return PatternMatches(text);
+    }
+
+    /// <summary>The contract pattern on one cell; a cell that times out counts as not matching (quarantined by its rule, never the whole file).</summary>
+    private bool PatternMatches(ReadOnlySpan<char> value)
+    {
+        try
+        {
+            return _pattern!.IsMatch(value);
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            return false;
+        }
     }
 
     /// <summary>[sign] digits [separator digits], at most 15 digits, nothing else: what <see cref="TryFastDecimal{T}"/> computes exactly.</summary>
@@ -554,7 +581,7 @@ public sealed class ColumnNormalizer
         }
 
         var value = destination[..s.Length];
-        if (_pattern is not null && !_pattern.IsMatch(value))
+        if (_pattern is not null && !PatternMatches(value))
         {
             return CellResult.Invalid(Rules.Pattern);
         }
@@ -871,7 +898,10 @@ public sealed class ColumnNormalizer
             return cached;
         }
 
-        var compiled = (new Regex(pattern, RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromSeconds(1)), AsciiPattern.TryCompile(pattern));
+        // Non-backtracking: a match costs time linear in the cell whatever the pattern (contracts come from partners'
+        // data stewards; a nested quantifier must not turn a cell into seconds). The contract loader refuses patterns
+        // this engine cannot run, so construction does not throw here.
+        var compiled = (new Regex(pattern, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, PatternTimeout), AsciiPattern.TryCompile(pattern));
         return Patterns.Count < MaxCachedPatterns ? Patterns.GetOrAdd(pattern, compiled) : compiled;
     }
 

@@ -189,11 +189,17 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
         public int[] TextStart = [];
         public byte[] Text = new byte[1 << 20];
         public RecordOutcome[] Outcome = [];
-        public ulong[] KeyHash = [];
+        public UInt128[] KeyHash = [];
         public readonly List<(int Record, int Plan, string Rule)> Violations = [];
 
-        /// <summary>Per primary-key column, the fingerprint of the current record's trimmed raw value.</summary>
-        public readonly ulong[] KeyPart = new ulong[keyColumns];
+        /// <summary>The current record's primary-key parts (length-prefixed, trimmed, NFC), in column order; where each key ordinal's part starts.</summary>
+        public readonly List<byte> KeyScratch = [];
+        public readonly int[] KeyPart = new int[keyColumns];
+
+        /// <summary>Per candidate record, its key message (parts in key order) in <see cref="KeyMessages"/>, fingerprinted once per batch.</summary>
+        public readonly List<byte> KeyMessages = [];
+        public readonly List<(int Start, int Length)> KeyRanges = [];
+        public readonly List<int> KeyRecords = [];
 
         /// <summary>Per column, where the last pseudonymized value of this batch is in <see cref="Text"/>, and its index in <see cref="ToHash"/>.</summary>
         public readonly (int Value, int Length, int Hashed)[] LastPseudonym = new (int, int, int)[plans.Length];
@@ -214,7 +220,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                 Cells = new Cell[capacity * columns];
                 TextStart = new int[capacity * columns];
                 Outcome = new RecordOutcome[capacity];
-                KeyHash = new ulong[capacity];
+                KeyHash = new UInt128[capacity];
                 Groups = new ulong[capacity];
             }
 
@@ -233,6 +239,9 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
             Violations.Clear();
             ToHash.Clear();
             Pseudonymized.Clear();
+            KeyMessages.Clear();
+            KeyRanges.Clear();
+            KeyRecords.Clear();
             LastPseudonym.AsSpan().Fill((0, 0, -1));
         }
     }
@@ -253,6 +262,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
         private readonly List<ColumnPlan> _quasi = [];
         private readonly List<int> _keyPlans = [];
         private readonly SpillingKeySet _keys = new(options.DuplicateKeysInMemory);
+        private readonly KeyFingerprinter _fingerprints = new(pseudonymizer.UsesPlatformHmac);
         private readonly SpillingGroupCounter _groups = new(options.KAnonymityGroupsInMemory);
         private readonly SortedDictionary<string, long> _violations = new(StringComparer.Ordinal);
         private readonly List<RejectedRow> _rejected = [];
@@ -269,7 +279,9 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
         public void Dispose()
         {
             _keys.Dispose();
+            _fingerprints.Dispose();
             _groups.Dispose();
+            _writer?.Dispose();
         }
 
         public async Task<QualityReport> RunAsync(Stream input, Stream output, CancellationToken ct)
@@ -320,7 +332,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                         {
                             ProcessHeader(batch, (char)delimiter);
                             _planArray = [.. _plans];
-                            _writer = new ParquetFileWriter(buffered, [.. _outputs.Select(p => p.Output!)]);
+                            _writer = new ParquetFileWriter(buffered, [.. _outputs.Select(p => p.Output!)], ParquetFileWriter.Codec(options.CuratedCompression));
                             await _writer.StartAsync(ct);
                             committer = CommitAllAsync(cleaned.Reader, free.Writer, cts);
                             header = false;
@@ -359,7 +371,6 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                     }
 
                     await _writer!.FinishAsync(ct);
-                    _writer = null;
                     await buffered.FlushAsync(ct);
                     return Report(UploadOutcome.Curated, null);
                 }
@@ -761,6 +772,21 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                 text = CleanRecord(batch, r, results, text);
             }
 
+            if (results.KeyRecords.Count > 0)
+            {
+                Span<UInt128> fingerprints = stackalloc UInt128[64];
+                var messages = CollectionsMarshal.AsSpan(results.KeyRanges);
+                for (var first = 0; first < messages.Length; first += fingerprints.Length)
+                {
+                    var n = Math.Min(fingerprints.Length, messages.Length - first);
+                    _fingerprints.Compute(CollectionsMarshal.AsSpan(results.KeyMessages), messages.Slice(first, n), fingerprints);
+                    for (var i = 0; i < n; i++)
+                    {
+                        results.KeyHash[results.KeyRecords[first + i]] = fingerprints[i];
+                    }
+                }
+            }
+
             // All pseudonyms of the batch in one call: the HMAC hashes eight values per SIMD pass, which one value
             // at a time could not use (docs/ingestion.md, Pseudonymization).
             var count = results.ToHash.Count;
@@ -819,13 +845,17 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
             var cells = results.Cells.AsSpan(r * plans.Length, plans.Length);
             if (_keyPlans.Count > 0)
             {
-                var h = 0x5151_5151UL;
-                foreach (var part in results.KeyPart)
+                // The key's message, parts in key order; fingerprinted with the batch's others (KeyFingerprinter).
+                var start = results.KeyMessages.Count;
+                var scratch = CollectionsMarshal.AsSpan(results.KeyScratch);
+                foreach (var at in results.KeyPart)
                 {
-                    h = Hash64.Add(h, part);
+                    var part = scratch[at..];
+                    results.KeyMessages.AddRange(part[..(4 + System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(part))]);
                 }
 
-                results.KeyHash[r] = h;
+                results.KeyRanges.Add((start, results.KeyMessages.Count - start));
+                results.KeyRecords.Add(r);
             }
 
             // Pseudonyms are queued on rows that are output (or duplicates) and computed per batch. A patient's
@@ -874,6 +904,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
             var ascii = Ascii.IsValid(batch.Data.AsSpan(batch.FieldStart[first], batch.FieldStart[last] + batch.FieldLength[last] - batch.FieldStart[first]));
             var cells = results.Cells.AsSpan(r * plans.Length, plans.Length);
             var textStart = results.TextStart.AsSpan(r * plans.Length, plans.Length);
+            results.KeyScratch.Clear();
             for (var i = 0; i < plans.Length; i++)
             {
                 var p = plans[i];
@@ -887,7 +918,8 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                     cells[i] = Cell.Missing;
                     if (p.KeyOrdinal >= 0)
                     {
-                        results.KeyPart[p.KeyOrdinal] = KeyFingerprint([], ascii);
+                        results.KeyPart[p.KeyOrdinal] = results.KeyScratch.Count;
+                        KeyFingerprinter.AppendPart(results.KeyScratch, [], ascii);
                     }
 
                     continue;
@@ -896,7 +928,8 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                 var bytes = batch.Field(first + p.SourceField);
                 if (p.KeyOrdinal >= 0)
                 {
-                    results.KeyPart[p.KeyOrdinal] = KeyFingerprint(bytes, ascii);
+                    results.KeyPart[p.KeyOrdinal] = results.KeyScratch.Count;
+                    KeyFingerprinter.AppendPart(results.KeyScratch, bytes, ascii);
                 }
 
                 if (p.Normalizer is null)
@@ -952,17 +985,6 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
             }
 
             return pos;
-        }
-
-        /// <summary>Duplicate-key fingerprint of a raw cell, trimmed as the text path trims (any white space).</summary>
-        private static ulong KeyFingerprint(ReadOnlySpan<byte> utf8, bool ascii)
-        {
-            if (ascii)
-            {
-                return Hash64.Add(0, utf8.Trim(" \t\n\v\f\r"u8));
-            }
-
-            return Hash64.Add(0, Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(utf8).Trim()));
         }
 
         private static long YearsBetween(DateOnly from, DateOnly to)

@@ -27,7 +27,7 @@ namespace HealthAnalytics.Ingestion;
 /// The same generic code runs with 8 lanes (<see cref="Vector256{T}"/>), 4 lanes (<see cref="Vector128{T}"/>) or
 /// 1 lane (plain <see cref="uint"/>) when the hardware lacks wider vectors.</para>
 /// </remarks>
-public sealed class HmacSha256Lanes
+public sealed class HmacSha256Lanes : IDisposable
 {
     /// <summary>Bytes of a MAC.</summary>
     public const int MacLength = 32;
@@ -58,6 +58,7 @@ public sealed class HmacSha256Lanes
 
     private readonly uint[] _innerMidstate;
     private readonly uint[] _outerMidstate;
+    private bool _disposed;
 
     /// <summary>Precomputes the keyed midstates. <paramref name="key"/> may be any length (longer than a block is hashed first, as RFC 2104 says).</summary>
     public HmacSha256Lanes(ReadOnlySpan<byte> key)
@@ -91,10 +92,35 @@ public sealed class HmacSha256Lanes
     public void ComputeHex(ReadOnlySpan<byte> source, ReadOnlySpan<(int Start, int Length)> messages, Span<byte> hexDestination) =>
         ComputeHex(source, messages, hexDestination, HardwareLanes);
 
+    /// <summary>
+    /// Test hook for the start-up self-test: the lane count (8, 4 or 1) whose path flips a bit of every MAC it
+    /// computes, as a miscompiled or mis-executed SIMD path would. 0 (always, outside tests) = none.
+    /// </summary>
+    internal int FaultyLanesForTest { get; init; }
+
     /// <summary>Same with a chosen lane count (8, 4 or 1), so tests cover the fallbacks on AVX2 machines too.</summary>
-    internal void ComputeHex(ReadOnlySpan<byte> source, ReadOnlySpan<(int Start, int Length)> messages, Span<byte> hexDestination, int lanes)
+    internal void ComputeHex(ReadOnlySpan<byte> source, ReadOnlySpan<(int Start, int Length)> messages, Span<byte> hexDestination, int lanes) =>
+        Compute(source, messages, hexDestination, lanes, HexLength);
+
+    /// <summary>
+    /// The raw 32-byte MACs, consecutively, into <paramref name="macDestination"/>, with a chosen lane count (8, 4 or 1;
+    /// <see cref="HardwareLanes"/> in production).
+    /// </summary>
+    internal void ComputeMacs(ReadOnlySpan<byte> source, ReadOnlySpan<(int Start, int Length)> messages, Span<byte> macDestination, int lanes) =>
+        Compute(source, messages, macDestination, lanes, MacLength);
+
+    /// <summary>Zeroes the keyed midstates (the key's only trace here); the instance cannot be used afterwards.</summary>
+    public void Dispose()
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(hexDestination.Length, messages.Length * HexLength, nameof(hexDestination));
+        _disposed = true;
+        CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(_innerMidstate.AsSpan()));
+        CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(_outerMidstate.AsSpan()));
+    }
+
+    private void Compute(ReadOnlySpan<byte> source, ReadOnlySpan<(int Start, int Length)> messages, Span<byte> destination, int lanes, int outputLength)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentOutOfRangeException.ThrowIfLessThan(destination.Length, messages.Length * outputLength, nameof(destination));
         foreach (var (start, length) in messages)
         {
             // Checked once up front so the hot loop can slice without surprises half-way through a batch.
@@ -107,13 +133,13 @@ public sealed class HmacSha256Lanes
         switch (lanes)
         {
             case Lanes256.Count:
-                Run<Lanes256>(source, messages, hexDestination);
+                Run<Lanes256>(source, messages, destination, outputLength);
                 break;
             case Lanes128.Count:
-                Run<Lanes128>(source, messages, hexDestination);
+                Run<Lanes128>(source, messages, destination, outputLength);
                 break;
             case Lane1.Count:
-                Run<Lane1>(source, messages, hexDestination);
+                Run<Lane1>(source, messages, destination, outputLength);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(lanes), lanes, "Lanes are 8, 4 or 1.");
@@ -149,7 +175,7 @@ public sealed class HmacSha256Lanes
         return result;
     }
 
-    private void Run<TLanes>(ReadOnlySpan<byte> source, ReadOnlySpan<(int Start, int Length)> messages, Span<byte> hexDestination)
+    private void Run<TLanes>(ReadOnlySpan<byte> source, ReadOnlySpan<(int Start, int Length)> messages, Span<byte> destination, int outputLength)
         where TLanes : struct, ILanes<TLanes>
     {
         var n = TLanes.Count;
@@ -249,9 +275,24 @@ public sealed class HmacSha256Lanes
                     BinaryPrimitives.WriteUInt32BigEndian(mac[(i * 4)..], digests[(i * n) + lane]);
                 }
 
-                Convert.TryToHexStringLower(mac, hexDestination.Slice((first + lane) * HexLength, HexLength), out _);
+                if (FaultyLanesForTest == n)
+                {
+                    mac[lane % MacLength] ^= 1;
+                }
+
+                if (outputLength == HexLength)
+                {
+                    Convert.TryToHexStringLower(mac, destination.Slice((first + lane) * HexLength, HexLength), out _);
+                }
+                else
+                {
+                    mac.CopyTo(destination.Slice((first + lane) * MacLength, MacLength));
+                }
             }
         }
+
+        // The padded blocks held the messages (identifiers): no copy of them outlives the call on the stack.
+        CryptographicOperations.ZeroMemory(padded);
     }
 
     /// <summary>Writes block <paramref name="b"/> of <paramref name="message"/>, with SHA-256 padding, into <paramref name="block"/>.</summary>

@@ -48,11 +48,18 @@ public sealed class IngestionOptions
     public int RowGroupSize { get; set; } = 65_536;
 
     /// <summary>
-    /// Primary-key fingerprints held in memory (8 bytes each; 2^21 = 16 MiB) before they are spilled as a sorted
+    /// Compression of the curated Parquet pages: <c>zstd</c> (default: the smallest files for the time, measured in
+    /// docs/benchmarks.md), <c>snappy</c> or <c>none</c>.
+    /// </summary>
+    [RegularExpression("^(zstd|snappy|none)$")]
+    public string CuratedCompression { get; set; } = "zstd";
+
+    /// <summary>
+    /// Primary-key fingerprints held in memory (16 bytes each; 2^20 = 16 MiB) before they are spilled as a sorted
     /// run to a temp file behind a 32 MiB Bloom filter, so memory does not grow with the file. Rounded up to a power of two.
     /// </summary>
     [Range(64, 1 << 28)]
-    public int DuplicateKeysInMemory { get; set; } = 1 << 21;
+    public int DuplicateKeysInMemory { get; set; } = 1 << 20;
 
     /// <summary>k-anonymity groups counted in memory (~40 bytes each) before a sorted run is spilled to a temp file.</summary>
     [Range(16, 1 << 26)]
@@ -73,4 +80,12 @@ public sealed class PseudonymizationOptions
     [Required]
     [RegularExpression("^[A-Za-z0-9._-]{1,64}$")]
     public string KeyId { get; set; } = "default";
+
+    /// <summary>
+    /// The HMAC-SHA256 behind pseudonyms and duplicate-key fingerprints: <c>lanes</c> (default: the multi-buffer SIMD
+    /// implementation, checked by a known-answer self-test at start-up) or <c>platform</c> (.NET's <c>HMACSHA256</c>, slower).
+    /// Both give the same pseudonyms (docs/decisions/0001-multi-lane-hmac.md).
+    /// </summary>
+    [RegularExpression("^(lanes|platform)$")]
+    public string Implementation { get; set; } = "lanes";
 }

@@ -10,7 +10,8 @@ public static class IngestionServiceCollectionExtensions
     /// <summary>
     /// Ingestion as both hosts run it: the contract catalog, the cleaner, the pseudonymizer, the report renderer and
     /// <see cref="IngestionService"/>, with options (sections <c>Ingestion</c> and <c>Pseudonymization</c>) validated at
-    /// start-up: a missing, weak or unresolved key fails the start (<see cref="PseudonymizationKeyValidation"/>). Contracts come from the configuration catalog (<c>AddConfig</c>),
+    /// start-up: a missing, weak or unresolved key fails the start (<see cref="PseudonymizationKeyValidation"/>), and so
+    /// does a wrong answer of the HMAC-SHA256 known-answer self-test (<see cref="PseudonymizationSelfTest"/>). Contracts come from the configuration catalog (<c>AddConfig</c>),
     /// the storage ports (uploads, curated, reports, ledger) from the storage adapters' registration.
     /// </summary>
     public static IServiceCollection AddIngestion(this IServiceCollection services)
@@ -19,6 +20,9 @@ public static class IngestionServiceCollectionExtensions
         services.AddOptions<IngestionOptions>().BindConfiguration(IngestionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PseudonymizationOptions>().BindConfiguration(PseudonymizationOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PseudonymizationOptions>, PseudonymizationKeyValidation>());
+
+        // Known-answer self-test of the multi-lane HMAC, run with the validation above: a wrong digest fails the start.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PseudonymizationOptions>, PseudonymizationSelfTest>());
         services.AddOptions<IngestionRunOptions>()
             .BindConfiguration(IngestionRunOptions.SectionName)
             .Validate(o => o.MaxAttempts is >= 1 and <= 100, "Ingestion:MaxAttempts must be between 1 and 100.")

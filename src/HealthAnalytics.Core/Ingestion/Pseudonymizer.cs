@@ -8,9 +8,9 @@ namespace HealthAnalytics.Ingestion;
 /// <summary>
 /// Keyed pseudonyms: <c>hex(HMAC-SHA256(key, UTF-8(NFC(trim(value)))))</c>, lower case, 64 characters.
 /// The same value gets the same pseudonym in every file and partner; without the key it cannot be
-/// reversed or recomputed. Thread-safe; the ASCII hot path does not allocate.
+/// reversed or recomputed. Thread-safe; the ASCII hot path does not allocate. Disposing zeroes the key material.
 /// </summary>
-public sealed class Pseudonymizer
+public sealed class Pseudonymizer : IDisposable
 {
     /// <summary>Characters of a pseudonym.</summary>
     public const int Length = 64;
@@ -24,19 +24,36 @@ public sealed class Pseudonymizer
     private readonly HmacSha256Lanes _lanes;
 
     public Pseudonymizer(IOptions<PseudonymizationOptions> options)
-        : this(options?.Value.Key ?? throw new ArgumentNullException(nameof(options)), options.Value.KeyId)
+        : this(options?.Value.Key ?? throw new ArgumentNullException(nameof(options)), options.Value.KeyId, options.Value.Implementation == "platform")
     {
     }
 
     public Pseudonymizer(string key, string keyId = "default")
+        : this(key, keyId, usePlatformHmac: false)
+    {
+    }
+
+    /// <param name="usePlatformHmac">Batches through .NET's <see cref="HMACSHA256"/> instead of <see cref="HmacSha256Lanes"/> (setting <c>Pseudonymization:Implementation = platform</c>).</param>
+    public Pseudonymizer(string key, string keyId, bool usePlatformHmac)
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
         _key = Encoding.UTF8.GetBytes(key);
         _lanes = new HmacSha256Lanes(_key);
         KeyId = keyId;
+        UsesPlatformHmac = usePlatformHmac;
     }
 
     public string KeyId { get; }
+
+    /// <summary>True when batches go through the platform <see cref="HMACSHA256"/> (the switch away from the lanes).</summary>
+    public bool UsesPlatformHmac { get; }
+
+    /// <summary>Zeroes the key bytes and the keyed midstates; the instance cannot be used afterwards.</summary>
+    public void Dispose()
+    {
+        CryptographicOperations.ZeroMemory(_key);
+        _lanes.Dispose();
+    }
 
     public string Pseudonymize(string value)
     {
@@ -118,7 +135,7 @@ public sealed class Pseudonymizer
                 run[runCount++] = (start, length);
                 if (runCount == RunLength)
                 {
-                    _lanes.ComputeHex(utf8Source, run, hexDestination.Slice(runFirst * Length, runCount * Length), HmacSha256Lanes.HardwareLanes);
+                    HashRun(utf8Source, run, hexDestination.Slice(runFirst * Length, runCount * Length));
                     runCount = 0;
                 }
 
@@ -127,7 +144,7 @@ public sealed class Pseudonymizer
 
             if (runCount > 0)
             {
-                _lanes.ComputeHex(utf8Source, run[..runCount], hexDestination.Slice(runFirst * Length, runCount * Length), HmacSha256Lanes.HardwareLanes);
+                HashRun(utf8Source, run[..runCount], hexDestination.Slice(runFirst * Length, runCount * Length));
                 runCount = 0;
             }
 
@@ -138,7 +155,24 @@ public sealed class Pseudonymizer
 
         if (runCount > 0)
         {
-            _lanes.ComputeHex(utf8Source, run[..runCount], hexDestination.Slice(runFirst * Length, runCount * Length), HmacSha256Lanes.HardwareLanes);
+            HashRun(utf8Source, run[..runCount], hexDestination.Slice(runFirst * Length, runCount * Length));
+        }
+    }
+
+    /// <summary>A run of trimmed ASCII values: eight at a time through the lanes, or one by one through the platform HMAC.</summary>
+    private void HashRun(ReadOnlySpan<byte> source, ReadOnlySpan<(int Start, int Length)> run, Span<byte> hexDestination)
+    {
+        if (!UsesPlatformHmac)
+        {
+            _lanes.ComputeHex(source, run, hexDestination, HmacSha256Lanes.HardwareLanes);
+            return;
+        }
+
+        Span<byte> mac = stackalloc byte[HmacSha256Lanes.MacLength];
+        for (var i = 0; i < run.Length; i++)
+        {
+            HMACSHA256.HashData(_key, source.Slice(run[i].Start, run[i].Length), mac);
+            Convert.TryToHexStringLower(mac, hexDestination.Slice(i * Length, Length), out _);
         }
     }
 

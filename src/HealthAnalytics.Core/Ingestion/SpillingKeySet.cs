@@ -4,37 +4,39 @@ using Microsoft.Win32.SafeHandles;
 namespace HealthAnalytics.Ingestion;
 
 /// <summary>
-/// First-wins duplicate detection over 64-bit key fingerprints in memory that does not grow with the file.
-/// Keys go to a fixed open-addressing table (<c>tableSlots</c> × 8 bytes); when it is 75 % full, its keys are
+/// First-wins duplicate detection over 128-bit keyed key fingerprints (<see cref="KeyFingerprinter"/>) in memory
+/// that does not grow with the file.
+/// Keys go to a fixed open-addressing table (<c>tableSlots</c> × 16 bytes); when it is 75 % full, its keys are
 /// sorted and appended to a temp file as a run, added to a split-block Bloom filter, and the table is cleared.
 /// A new key is looked up on disk only when the Bloom filter says it may be in a run (a real duplicate of an
 /// old row, or a ~0.1–0.5 % false positive); a run lookup is one 4 KiB read found through a sparse in-memory
 /// index (every 512th key). Exact: the answer is the same as an unbounded hash set of the fingerprints.
-/// Defaults: 16 MiB table + 32 MiB Bloom filter (allocated at the first spill only), ~1.5 M keys per run.
+/// Defaults: 16 MiB table (2^20 slots) + 32 MiB Bloom filter (allocated at the first spill only), ~786 k keys per run.
 /// </summary>
 internal sealed class SpillingKeySet : IDisposable
 {
     private const int IndexStride = 512;
-    private readonly ulong[] _table;
+    private const int KeyBytes = 16;
+    private readonly UInt128[] _table;
     private readonly int _shift;
     private readonly int _mask;
     private readonly int _maxInTable;
     private readonly int _bloomBytes;
-    private readonly List<(long Offset, int Count, ulong[] Index)> _runs = [];
-    private readonly ulong[] _block = new ulong[IndexStride];
+    private readonly List<(long Offset, int Count, UInt128[] Index)> _runs = [];
+    private readonly UInt128[] _block = new UInt128[IndexStride];
     private SplitBlockBloomFilter? _bloom;
     private SafeFileHandle? _file;
     private long _fileLength;
     private int _inTable;
 
-    /// <param name="tableSlots">In-memory slots (8 bytes each), rounded up to a power of two.</param>
+    /// <param name="tableSlots">In-memory slots (16 bytes each), rounded up to a power of two.</param>
     /// <param name="bloomBytes">Size of the Bloom filter over spilled keys (allocated at the first spill).</param>
-    public SpillingKeySet(int tableSlots = 1 << 21, int bloomBytes = 32 << 20)
+    public SpillingKeySet(int tableSlots = 1 << 20, int bloomBytes = 32 << 20)
     {
         tableSlots = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(64, tableSlots));
-        _table = new ulong[tableSlots];
+        _table = new UInt128[tableSlots];
         _mask = tableSlots - 1;
-        _shift = 64 - int.Log2(tableSlots);
+        _shift = 128 - int.Log2(tableSlots);
         _maxInTable = tableSlots / 4 * 3;
         _bloomBytes = bloomBytes;
     }
@@ -46,7 +48,7 @@ internal sealed class SpillingKeySet : IDisposable
     public int Runs => _runs.Count;
 
     /// <summary>Adds a fingerprint; false when it was already there (the row is a duplicate).</summary>
-    public bool Add(ulong key)
+    public bool Add(UInt128 key)
     {
         if (key == 0)
         {
@@ -70,7 +72,7 @@ internal sealed class SpillingKeySet : IDisposable
             i = (i + 1) & _mask;
         }
 
-        if (_bloom is not null && _bloom.MayContain(key) && InRuns(key))
+        if (_bloom is not null && _bloom.MayContain((ulong)key) && InRuns(key))
         {
             return false;
         }
@@ -85,7 +87,7 @@ internal sealed class SpillingKeySet : IDisposable
         return true;
     }
 
-    private bool InRuns(ulong key)
+    private bool InRuns(UInt128 key)
     {
         foreach (var (offset, count, index) in _runs)
         {
@@ -103,7 +105,7 @@ internal sealed class SpillingKeySet : IDisposable
 
             var n = Math.Min(IndexStride, count - (block * IndexStride));
             var keys = _block.AsSpan(0, n);
-            RandomAccess.Read(_file!, MemoryMarshal.AsBytes(keys), offset + ((long)block * IndexStride * sizeof(ulong)));
+            RandomAccess.Read(_file!, MemoryMarshal.AsBytes(keys), offset + ((long)block * IndexStride * KeyBytes));
             if (keys.BinarySearch(key) >= 0)
             {
                 return true;
@@ -121,7 +123,7 @@ internal sealed class SpillingKeySet : IDisposable
         _file ??= TempFile.Create();
         _bloom ??= new SplitBlockBloomFilter(_bloomBytes);
         RandomAccess.Write(_file, MemoryMarshal.AsBytes(keys), _fileLength);
-        var index = new ulong[(n + IndexStride - 1) / IndexStride];
+        var index = new UInt128[(n + IndexStride - 1) / IndexStride];
         for (var k = 0; k < index.Length; k++)
         {
             index[k] = keys[k * IndexStride];
@@ -129,11 +131,11 @@ internal sealed class SpillingKeySet : IDisposable
 
         foreach (var key in keys)
         {
-            _bloom.Add(key);
+            _bloom.Add((ulong)key); // the fingerprints are uniform, so their low half is as good as a hash
         }
 
         _runs.Add((_fileLength, n, index));
-        _fileLength += (long)n * sizeof(ulong);
+        _fileLength += (long)n * KeyBytes;
         Array.Clear(_table);
         _inTable = 0;
     }
@@ -145,8 +147,8 @@ internal sealed class SpillingKeySet : IDisposable
     /// </summary>
     private int CompactNearlySorted()
     {
-        var firstEmpty = Array.IndexOf(_table, 0UL); // exists: the table is at most 3/4 full
-        var wrapped = new List<ulong>();
+        var firstEmpty = Array.IndexOf(_table, UInt128.Zero); // exists: the table is at most 3/4 full
+        var wrapped = new List<UInt128>();
         var n = 0;
         for (var i = 0; i < _table.Length; i++)
         {
@@ -174,7 +176,7 @@ internal sealed class SpillingKeySet : IDisposable
     }
 
     /// <summary>Insertion sort: linear on the compacted table (each key is at most a probe cluster away from its place), where IntroSort took ~0.4 s per spill on the serial commit stage.</summary>
-    private static void SortNearlySorted(Span<ulong> keys)
+    private static void SortNearlySorted(Span<UInt128> keys)
     {
         // Guard: keys crafted to share top bits would make this quadratic; past a linear budget, sort generally.
         var budget = 64L * keys.Length;
