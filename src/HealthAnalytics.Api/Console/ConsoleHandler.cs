@@ -26,7 +26,7 @@ public sealed class ConsoleHandler
     public static string ContentSecurityPolicy { get; } =
         "default-src 'none'; script-src 'self'; " +
         $"style-src 'self' '{Hash(QualityReportFormat.StyleSheet)}' '{Hash(ModelCard.StyleSheet)}'; " +
-        "img-src 'self'; connect-src 'self'; frame-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+        "img-src 'self' data:; connect-src 'self'; frame-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
     private static readonly Lazy<byte[]> Page = new(() => Read("console.html"));
     private static readonly Dictionary<string, Lazy<byte[]>> Assets = Files.Keys.ToDictionary(f => f, f => new Lazy<byte[]>(() => Read(f)), StringComparer.Ordinal);

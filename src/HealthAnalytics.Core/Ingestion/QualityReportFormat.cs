@@ -40,7 +40,7 @@ public static class QualityReportFormat
         static string E(object? value) => WebUtility.HtmlEncode(Convert.ToString(value, CultureInfo.InvariantCulture) ?? string.Empty);
         static string N(double? value) => value is { } v ? v.ToString("0.###", CultureInfo.InvariantCulture) : "";
         sb.Append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">")
-          .Append("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">")
+          .Append("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\"><link rel=\"icon\" href=\"data:,\">")
           .Append("<title>Quality report ").Append(E(report.UploadId)).Append("</title><style>")
           .Append(StyleSheet).Append("</style></head><body>");
         sb.Append("<h1>Quality report</h1><p class=\"").Append(report.Outcome == UploadOutcome.Curated ? "curated" : "rejected").Append("\"><strong>")

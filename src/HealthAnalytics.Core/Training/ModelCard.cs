@@ -80,7 +80,7 @@ public sealed record ModelCard
         var html = new StringBuilder();
         string E(object? o) => WebUtility.HtmlEncode(Convert.ToString(o, CultureInfo.InvariantCulture) ?? "");
         string N(double d) => double.IsFinite(d) ? d.ToString("0.####", CultureInfo.InvariantCulture) : "n/a";
-        html.Append(CultureInfo.InvariantCulture, $"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\"><title>{E(Model)} {E(Version)}</title>");
+        html.Append(CultureInfo.InvariantCulture, $"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\"><link rel=\"icon\" href=\"data:,\"><title>{E(Model)} {E(Version)}</title>");
         html.Append("<style>").Append(StyleSheet).Append("</style></head><body>");
         html.Append(CultureInfo.InvariantCulture, $"<h1>Model card: {E(Model)}</h1><p>{E(Description)}</p>");
         html.Append(CultureInfo.InvariantCulture, $"<table><tr><th>version</th><td>{E(Version)}</td></tr><tr><th>task</th><td>{E(Task)}</td></tr><tr><th>trainer</th><td>{E(Trainer)}</td></tr><tr><th>status</th><td>{E(Status)}</td></tr><tr><th>decision</th><td>{E(Decision)}</td></tr><tr><th>dataset</th><td>{E(Dataset)} (contract {E(Lineage.ContractVersion)})</td></tr><tr><th>rows</th><td>{Lineage.Rows} ({Lineage.TrainRows} train, {Lineage.HoldoutRows} holdout) from {Lineage.Uploads.Count} uploads</td></tr><tr><th>trained</th><td>{E(TrainedAt.ToString("u", CultureInfo.InvariantCulture))}</td></tr></table>");
