@@ -73,7 +73,8 @@ public static class SvgChart
         var axis = ValueAxis(AxisPosition.Bottom, valueAxis, values);
         axis.MaximumPadding = 0.15; // room for the value printed after the longest bar
         axis.MinimumPadding = 0;
-        axis.Minimum = values?.Minimum ?? 0;
+        var lowest = series.SelectMany(s => s.Values).Where(double.IsFinite).DefaultIfEmpty(0).Min();
+        axis.Minimum = values?.Minimum ?? (lowest < 0 ? double.NaN : 0); // bars start at 0 unless some go below it
         model.Axes.Add(axis);
         var i = 0;
         foreach (var s in series)
@@ -83,6 +84,8 @@ public static class SvgChart
             {
                 bars.Items.Add(new BarItem(double.IsFinite(v) ? v : 0));
             }
+
+            bars.BaseValue = 0;
 
             model.Series.Add(bars);
         }
