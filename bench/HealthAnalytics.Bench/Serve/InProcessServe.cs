@@ -155,9 +155,9 @@ public static class InProcessServe
                 columns[f.Name] = ModelSpecReader.KindOf(f, schema);
             }
 
-            if (spec.Label is not null)
+            foreach (var (name, kind) in ModelTasks.Get(spec.Task).OutcomeColumns(spec, schema))
             {
-                columns[spec.Label] = FeatureKind.Boolean;
+                columns[name] = kind;
             }
         }
 

@@ -34,9 +34,10 @@ public sealed class OursTrainEngine(string specPath, string contractPath) : ITra
             columns[f.Name] = ModelSpecReader.KindOf(f, schema);
         }
 
-        if (spec.Label is not null)
+        var task = ModelTasks.Get(spec.Task);
+        foreach (var (name, kind) in task.OutcomeColumns(spec, schema))
         {
-            columns[spec.Label] = FeatureKind.Boolean;
+            columns[name] = kind;
         }
 
         if (schema.Find("sex") is { Dropped: false })
@@ -57,9 +58,7 @@ public sealed class OursTrainEngine(string specPath, string contractPath) : ITra
 
         var now = DateTimeOffset.UtcNow;
         var clock = EngineClock.Start();
-        var trained = spec.Task == ModelTask.Clustering
-            ? ClusteringTrainer.Train(spec, schema, table, "bench", "bench", now)
-            : BinaryTrainer.Train(spec, schema, table, "bench", null, "bench", now);
+        var trained = task.Train(new TrainingRequest(spec, schema, table, "bench", "bench", now));
         var (seconds, cpu) = clock.Stop();
 
         var ic = CultureInfo.InvariantCulture;

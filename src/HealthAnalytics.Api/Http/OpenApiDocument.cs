@@ -141,13 +141,71 @@ public static class OpenApiDocument
         return operation;
     }
 
+    /// <summary>
+    /// The exporter writes a type met a second time in one schema (e.g. <c>FeatureContribution</c> under two prediction
+    /// types) as a <c>$ref</c> to its first occurrence, a pointer relative to that schema's root, which is wrong once the
+    /// schema sits under <c>components/schemas</c>: such references are replaced by a copy of their target. The API's
+    /// types are not recursive; a pointer deeper than 32 levels of copies is left as it is.
+    /// </summary>
+    private static JsonNode InlineLocalReferences(JsonNode node, JsonNode root, int depth)
+    {
+        if (node is JsonObject obj)
+        {
+            if (depth < 32 && obj["$ref"] is JsonValue reference && reference.TryGetValue<string>(out var pointer) && pointer.StartsWith("#/", StringComparison.Ordinal))
+            {
+                var target = pointer[2..].Split('/').Aggregate((JsonNode?)root, Step);
+                if (target is not null)
+                {
+                    return InlineLocalReferences(target.DeepClone(), root, depth + 1);
+                }
+            }
+
+            foreach (var key in obj.Select(p => p.Key).ToList())
+            {
+                if (obj[key] is { } child)
+                {
+                    var replaced = InlineLocalReferences(child, root, depth);
+                    if (!ReferenceEquals(replaced, child))
+                    {
+                        obj[key] = replaced;
+                    }
+                }
+            }
+        }
+        else if (node is JsonArray array)
+        {
+            for (var i = 0; i < array.Count; i++)
+            {
+                if (array[i] is { } child)
+                {
+                    var replaced = InlineLocalReferences(child, root, depth);
+                    if (!ReferenceEquals(replaced, child))
+                    {
+                        array[i] = replaced;
+                    }
+                }
+            }
+        }
+
+        return node;
+    }
+
+    /// <summary>One JSON pointer segment (RFC 6901): a property of an object, an index of an array.</summary>
+    private static JsonNode? Step(JsonNode? node, string segment) => node switch
+    {
+        JsonObject o => o[segment.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal)],
+        JsonArray a when int.TryParse(segment, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var i) && i < a.Count => a[i],
+        _ => null,
+    };
+
     /// <summary>A reference to the component schema of <paramref name="type"/>, generated the first time it is named.</summary>
     private static JsonObject Ref(Type type, JsonObject schemas)
     {
         var name = type == typeof(object) ? "Any" : type.Name;
         if (!schemas.ContainsKey(name))
         {
-            schemas[name] = JsonSchemaExporter.GetJsonSchemaAsNode(SchemaOptions, type, new JsonSchemaExporterOptions { TreatNullObliviousAsNonNullable = true });
+            var schema = JsonSchemaExporter.GetJsonSchemaAsNode(SchemaOptions, type, new JsonSchemaExporterOptions { TreatNullObliviousAsNonNullable = true });
+            schemas[name] = InlineLocalReferences(schema, schema, 0);
         }
 
         return new JsonObject { ["$ref"] = "#/components/schemas/" + name };

@@ -105,7 +105,7 @@ public sealed record ModelList(int Count, IReadOnlyList<ModelSummary> Items);
 /// <param name="Example">An instance a client can post to predict as-is.</param>
 /// <param name="Training">The stage of the training run in progress (reading, training, evaluating, registering); null when none runs.</param>
 public sealed record ModelDetail(
-    string Name, string Task, string Dataset, string? Description, string? Label, string ScheduleGroup, PromotionSpec Promotion,
+    string Name, string Task, string Dataset, string? Description, LabelSpec? Label, string ScheduleGroup, PromotionSpec Promotion,
     string? ChampionVersion, IReadOnlyList<InputFeature>? Input, IReadOnlyDictionary<string, object?>? Example, IReadOnlyList<ModelVersion> Versions,
     TrainingProgress? Training = null);
 

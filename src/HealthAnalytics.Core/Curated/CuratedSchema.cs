@@ -19,7 +19,7 @@ public sealed record CuratedSchema(string Dataset, string ContractVersion, IRead
         {
             columns.Add(new CuratedColumn(
                 c.Name, c.Type, c.Privacy, c.Unit, c.Categories is null ? [] : [.. c.Categories.Keys], Derived: false,
-                Dropped: IsDropped(c.Privacy, c.Generalize)));
+                Dropped: IsDropped(c.Privacy, c.Generalize), Contract: c));
         }
 
         foreach (var d in contract.Derived)
@@ -38,4 +38,6 @@ public sealed record CuratedSchema(string Dataset, string ContractVersion, IRead
 /// <param name="Type">The contract type (identifiers are stored as pseudonym strings whatever their type).</param>
 /// <param name="Categories">The contract's closed category list (canonical values), empty when open.</param>
 /// <param name="Dropped">Not present in curated Parquet (direct, or generalized away).</param>
-public sealed record CuratedColumn(string Name, ColumnType Type, PrivacyRole Privacy, string? Unit, IReadOnlyList<string> Categories, bool Derived, bool Dropped);
+/// <param name="Contract">The contract's column (null for a derived column): how a value of it is normalized
+/// (<see cref="HealthAnalytics.Ingestion.ColumnNormalizer"/>), e.g. a label's positive values.</param>
+public sealed record CuratedColumn(string Name, ColumnType Type, PrivacyRole Privacy, string? Unit, IReadOnlyList<string> Categories, bool Derived, bool Dropped, ColumnSpec? Contract = null);

@@ -32,7 +32,7 @@ public sealed class HmacSha256Lanes : IDisposable
     /// <summary>Bytes of a MAC.</summary>
     public const int MacLength = 32;
 
-    /// <summary>Hex characters (or UTF-8 bytes) written per message.</summary>
+    /// <summary>Hex characters (or UTF-8 bytes) of a whole MAC.</summary>
     public const int HexLength = 64;
 
     private const int BlockLength = 64;
@@ -98,16 +98,23 @@ public sealed class HmacSha256Lanes : IDisposable
     /// </summary>
     internal int FaultyLanesForTest { get; init; }
 
-    /// <summary>Same with a chosen lane count (8, 4 or 1), so tests cover the fallbacks on AVX2 machines too.</summary>
-    internal void ComputeHex(ReadOnlySpan<byte> source, ReadOnlySpan<(int Start, int Length)> messages, Span<byte> hexDestination, int lanes) =>
-        Compute(source, messages, hexDestination, lanes, HexLength);
+    /// <summary>Same with a chosen lane count (8, 4 or 1), so tests cover the fallbacks on AVX2 machines too, and
+    /// <paramref name="hexCharacters"/> per message: 64 is the whole MAC, fewer the hex of its leading bytes (a
+    /// truncated MAC, as the pseudonyms use).</summary>
+    internal void ComputeHex(ReadOnlySpan<byte> source, ReadOnlySpan<(int Start, int Length)> messages, Span<byte> hexDestination, int lanes, int hexCharacters = HexLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(hexCharacters, 2);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(hexCharacters, HexLength);
+        ArgumentOutOfRangeException.ThrowIfNotEqual(hexCharacters % 2, 0, nameof(hexCharacters));
+        Compute(source, messages, hexDestination, lanes, hex: true, hexCharacters);
+    }
 
     /// <summary>
     /// The raw 32-byte MACs, consecutively, into <paramref name="macDestination"/>, with a chosen lane count (8, 4 or 1;
     /// <see cref="HardwareLanes"/> in production).
     /// </summary>
     internal void ComputeMacs(ReadOnlySpan<byte> source, ReadOnlySpan<(int Start, int Length)> messages, Span<byte> macDestination, int lanes) =>
-        Compute(source, messages, macDestination, lanes, MacLength);
+        Compute(source, messages, macDestination, lanes, hex: false, MacLength);
 
     /// <summary>Zeroes the keyed midstates (the key's only trace here); the instance cannot be used afterwards.</summary>
     public void Dispose()
@@ -117,7 +124,7 @@ public sealed class HmacSha256Lanes : IDisposable
         CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(_outerMidstate.AsSpan()));
     }
 
-    private void Compute(ReadOnlySpan<byte> source, ReadOnlySpan<(int Start, int Length)> messages, Span<byte> destination, int lanes, int outputLength)
+    private void Compute(ReadOnlySpan<byte> source, ReadOnlySpan<(int Start, int Length)> messages, Span<byte> destination, int lanes, bool hex, int outputLength)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentOutOfRangeException.ThrowIfLessThan(destination.Length, messages.Length * outputLength, nameof(destination));
@@ -133,13 +140,13 @@ public sealed class HmacSha256Lanes : IDisposable
         switch (lanes)
         {
             case Lanes256.Count:
-                Run<Lanes256>(source, messages, destination, outputLength);
+                Run<Lanes256>(source, messages, destination, hex, outputLength);
                 break;
             case Lanes128.Count:
-                Run<Lanes128>(source, messages, destination, outputLength);
+                Run<Lanes128>(source, messages, destination, hex, outputLength);
                 break;
             case Lane1.Count:
-                Run<Lane1>(source, messages, destination, outputLength);
+                Run<Lane1>(source, messages, destination, hex, outputLength);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(lanes), lanes, "Lanes are 8, 4 or 1.");
@@ -175,7 +182,7 @@ public sealed class HmacSha256Lanes : IDisposable
         return result;
     }
 
-    private void Run<TLanes>(ReadOnlySpan<byte> source, ReadOnlySpan<(int Start, int Length)> messages, Span<byte> destination, int outputLength)
+    private void Run<TLanes>(ReadOnlySpan<byte> source, ReadOnlySpan<(int Start, int Length)> messages, Span<byte> destination, bool hex, int outputLength)
         where TLanes : struct, ILanes<TLanes>
     {
         var n = TLanes.Count;
@@ -280,9 +287,9 @@ public sealed class HmacSha256Lanes : IDisposable
                     mac[lane % MacLength] ^= 1;
                 }
 
-                if (outputLength == HexLength)
+                if (hex)
                 {
-                    Convert.TryToHexStringLower(mac, destination.Slice((first + lane) * HexLength, HexLength), out _);
+                    Convert.TryToHexStringLower(mac[..(outputLength / 2)], destination.Slice((first + lane) * outputLength, outputLength), out _);
                 }
                 else
                 {

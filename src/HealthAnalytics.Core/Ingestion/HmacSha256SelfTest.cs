@@ -45,11 +45,17 @@ internal static class HmacSha256SelfTest
                 hmac.ComputeMacs(data, messages, macs, lanes);
                 var hex = new byte[messages.Length * HmacSha256Lanes.HexLength];
                 hmac.ComputeHex(data, messages, hex, lanes);
+
+                // The truncated hex the pseudonyms use (docs/decisions/0003-pseudonym-length.md) is its own output path.
+                var pseudonymHex = new byte[messages.Length * Pseudonymizer.Length];
+                hmac.ComputeHex(data, messages, pseudonymHex, lanes, Pseudonymizer.Length);
+                var truncated = System.Text.Encoding.ASCII.GetBytes(macHex.Length >= Pseudonymizer.Length ? macHex[..Pseudonymizer.Length] : macHex);
                 for (var m = 0; m < messages.Length; m++)
                 {
                     var mac = macs.AsSpan(m * HmacSha256Lanes.MacLength, expected.Length);
                     var macAsHex = hex.AsSpan(m * HmacSha256Lanes.HexLength, expected.Length * 2);
-                    if (!mac.SequenceEqual(expected) || !macAsHex.SequenceEqual(System.Text.Encoding.ASCII.GetBytes(macHex)))
+                    var pseudonym = pseudonymHex.AsSpan(m * Pseudonymizer.Length, truncated.Length);
+                    if (!mac.SequenceEqual(expected) || !macAsHex.SequenceEqual(System.Text.Encoding.ASCII.GetBytes(macHex)) || !pseudonym.SequenceEqual(truncated))
                     {
                         return $"the {lanes}-lane path gave a wrong HMAC-SHA256 for RFC 4231 test case {c + 1}";
                     }

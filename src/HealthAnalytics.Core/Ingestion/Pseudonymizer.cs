@@ -6,14 +6,15 @@ using Microsoft.Extensions.Options;
 namespace HealthAnalytics.Ingestion;
 
 /// <summary>
-/// Keyed pseudonyms: <c>hex(HMAC-SHA256(key, UTF-8(NFC(trim(value)))))</c>, lower case, 64 characters.
+/// Keyed pseudonyms: the first 128 bits of <c>HMAC-SHA256(key, UTF-8(NFC(trim(value))))</c> in lower-case hex,
+/// 32 characters (HMAC-SHA-256-128, the truncation RFC 4868 uses; why: docs/decisions/0003-pseudonym-length.md).
 /// The same value gets the same pseudonym in every file and partner; without the key it cannot be
 /// reversed or recomputed. Thread-safe; the ASCII hot path does not allocate. Disposing zeroes the key material.
 /// </summary>
 public sealed class Pseudonymizer : IDisposable
 {
-    /// <summary>Characters of a pseudonym.</summary>
-    public const int Length = 64;
+    /// <summary>Characters of a pseudonym: the hex of the MAC's first 16 bytes.</summary>
+    public const int Length = 32;
 
     /// <summary>Values hashed per call of the multi-buffer HMAC: a run of ASCII values is collected on the stack first.</summary>
     private const int RunLength = 64;
@@ -63,7 +64,7 @@ public sealed class Pseudonymizer : IDisposable
         return new string(hex);
     }
 
-    /// <summary>Writes the 64 hex characters of the pseudonym of <paramref name="value"/> into <paramref name="destination"/>.</summary>
+    /// <summary>Writes the <see cref="Length"/> hex characters of the pseudonym of <paramref name="value"/> into <paramref name="destination"/>.</summary>
     public void Pseudonymize(ReadOnlySpan<char> value, Span<char> destination)
     {
         value = value.Trim();
@@ -91,11 +92,11 @@ public sealed class Pseudonymizer : IDisposable
             }
         }
 
-        Convert.TryToHexStringLower(hash, destination, out _);
+        Convert.TryToHexStringLower(hash[..(Length / 2)], destination, out _);
     }
 
     /// <summary>
-    /// Pseudonyms of many UTF-8 values at once, 64 lower-case hex UTF-8 bytes per value, consecutively: value
+    /// Pseudonyms of many UTF-8 values at once, <see cref="Length"/> lower-case hex UTF-8 bytes per value, consecutively: value
     /// <c>i</c> = <c>utf8Source[v.Start..(v.Start + v.Length)]</c> gets exactly the pseudonym that
     /// <see cref="Pseudonymize(string)"/> gives its decoded text (trimmed, NFC). ASCII values, the usual identifiers,
     /// go through the multi-buffer HMAC (8 at a time with AVX2: ~0.2 µs per short value against ~1.1–1.4 µs through
@@ -164,7 +165,7 @@ public sealed class Pseudonymizer : IDisposable
     {
         if (!UsesPlatformHmac)
         {
-            _lanes.ComputeHex(source, run, hexDestination, HmacSha256Lanes.HardwareLanes);
+            _lanes.ComputeHex(source, run, hexDestination, HmacSha256Lanes.HardwareLanes, Length);
             return;
         }
 
@@ -172,7 +173,7 @@ public sealed class Pseudonymizer : IDisposable
         for (var i = 0; i < run.Length; i++)
         {
             HMACSHA256.HashData(_key, source.Slice(run[i].Start, run[i].Length), mac);
-            Convert.TryToHexStringLower(mac, hexDestination.Slice(i * Length, Length), out _);
+            Convert.TryToHexStringLower(mac[..(Length / 2)], hexDestination.Slice(i * Length, Length), out _);
         }
     }
 

@@ -1,10 +1,9 @@
-using HealthAnalytics.Contracts;
 using HealthAnalytics.Curated;
 using HealthAnalytics.Serving;
 
 namespace HealthAnalytics.Training;
 
-/// <summary>Binary classification (docs/models.md): a boolean label, calibrated probabilities, metrics overall and per group.</summary>
+/// <summary>Binary classification (docs/models.md): a label from any column, calibrated probabilities, metrics overall and per group.</summary>
 internal sealed class BinaryClassificationTask : IModelTask
 {
     public ModelTask Task => ModelTask.BinaryClassification;
@@ -28,34 +27,15 @@ internal sealed class BinaryClassificationTask : IModelTask
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(error);
-        if (string.IsNullOrEmpty(spec.Label))
-        {
-            error("$.label", "is required for binary-classification");
-        }
-
+        Outcomes.Validate(spec, spec.Label, schema, binary: true, error);
         if (spec.Threshold is <= 0 or >= 1)
         {
             error("$.threshold", "must be in (0, 1)");
         }
-
-        if (schema is null || spec.Label is null)
-        {
-            return;
-        }
-
-        var label = schema.Find(spec.Label);
-        if (label is null || label.Type != ColumnType.Boolean)
-        {
-            error("$.label", "must be a boolean column of the dataset");
-        }
-        else if (spec.Features.Any(f => f.Name == spec.Label))
-        {
-            error("$.features", "the label cannot be a feature");
-        }
     }
 
     public IReadOnlyDictionary<string, FeatureKind> OutcomeColumns(ModelSpec spec, CuratedSchema schema) =>
-        new Dictionary<string, FeatureKind>(StringComparer.Ordinal) { [spec.Label!] = FeatureKind.Boolean };
+        new Dictionary<string, FeatureKind>(StringComparer.Ordinal) { [spec.Label!.Column] = Outcomes.ColumnKind(spec.Label, schema) };
 
     public TrainedModel Train(TrainingRequest request)
     {
@@ -68,15 +48,10 @@ internal sealed class BinaryClassificationTask : IModelTask
         ArgumentNullException.ThrowIfNull(champion);
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(candidate);
-        if (champion.Manifest.Task != Task)
-        {
-            return null;
-        }
-
-        var holdout = candidate.Holdout;
-        var labels = holdout.Numeric[request.Spec.Label!].Select(v => v > 0.5).ToArray();
-        var metrics = BinaryMetrics.Compute(ModelScorer.Probabilities(champion, holdout), labels, champion.Manifest.Threshold).ToDictionary();
-        return new ChampionScore(metrics.TryGetValue(request.Spec.Promotion.Metric, out var m) ? m : double.NaN);
+        return SupervisedEvaluation.ScoreChampion(
+            champion, request, candidate,
+            spec => BinaryTrainer.Learner(spec, request.Schema, request.Version, request.CodeVersion, request.Now),
+            (model, holdout, y) => BinaryTrainer.Metrics([.. ModelScorer.Probabilities(model, holdout).Select(p => (double)p)], y, model.Manifest.Threshold));
     }
 
     public ITaskPredictor CreatePredictor(ModelBundle bundle) => new BinaryPredictor(bundle);

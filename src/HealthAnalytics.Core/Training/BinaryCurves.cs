@@ -49,21 +49,25 @@ public sealed record BinaryCurvesSection : CardSection
     /// <summary>Rows of the holdout sample the importance was measured on.</summary>
     public long ImportanceRows { get; init; }
 
+    /// <summary><c>holdout</c>, or <c>out-of-fold</c> (cross-validation: each row scored by the fold model that did not
+    /// see it, first repeat; no permutation importance then, since the served model saw every row).</summary>
+    public string Evaluation { get; init; } = "holdout";
+
     public override void WriteHtml(StringBuilder html)
     {
         ArgumentNullException.ThrowIfNull(html);
         var f = CultureInfo.InvariantCulture;
         var unit = new AxisRange(0, 1);
         html.Append("<div class=\"charts\">");
-        html.Append(SvgChart.Lines("roc", "ROC curve (holdout)", "false positive rate", "true positive rate",
+        html.Append(SvgChart.Lines("roc", $"ROC curve ({Evaluation})", "false positive rate", "true positive rate",
             [new ChartLine("model", [.. Roc.Select(p => (p.X, p.Y))])], unit, unit, diagonal: true,
-            caption: string.Create(f, $"{Rows} holdout rows, {Positives} positive; each point adds at least {MinRowsPerPoint} rows. Dashed: chance.")));
+            caption: string.Create(f, $"{Rows} {Evaluation} rows, {Positives} positive; each point adds at least {MinRowsPerPoint} rows. Dashed: chance.")));
         var prevalence = Rows == 0 ? double.NaN : (double)Positives / Rows;
-        html.Append(SvgChart.Lines("pr", "Precision–recall (holdout)", "recall", "precision",
+        html.Append(SvgChart.Lines("pr", $"Precision–recall ({Evaluation})", "recall", "precision",
             [new ChartLine("model", [.. PrecisionRecall.Select(p => (p.X, p.Y))]), new ChartLine("prevalence", [(0, prevalence), (1, prevalence)], ChartLineKind.Segments)],
             unit, unit, caption: string.Create(f, $"Grey: the prevalence ({prevalence:0.###}), what a random ranking achieves.")));
         var intervals = Calibration.SelectMany(b => new[] { (b.MeanPredicted, b.Low), (b.MeanPredicted, b.High), (double.NaN, double.NaN) }).ToList();
-        html.Append(SvgChart.Lines("calibration", "Calibration (holdout)", "mean predicted probability", "observed rate",
+        html.Append(SvgChart.Lines("calibration", $"Calibration ({Evaluation})", "mean predicted probability", "observed rate",
             [new ChartLine("95% interval", intervals, ChartLineKind.Segments), new ChartLine("bins", [.. Calibration.Select(b => (b.MeanPredicted, b.Observed))], ChartLineKind.LineWithPoints)],
             unit, unit, diagonal: true,
             caption: string.Create(f, $"{Calibration.Count} bins of equal size by predicted probability (at least {MinRowsPerPoint} rows each), Wilson 95% intervals. Dashed: perfect calibration.")));
@@ -75,6 +79,11 @@ public sealed record BinaryCurvesSection : CardSection
         }
 
         html.Append("</div>");
+        if (Importance.Count == 0 && Evaluation == "out-of-fold")
+        {
+            html.Append("<p>No permutation importance: the model was cross-validated, and the served model (refit on all rows) saw every row.</p>");
+        }
+
         if (Importance.Count > 0)
         {
             CardHtml.Table(html, ["feature", "mean AUC drop", "min", "max"],
@@ -82,25 +91,26 @@ public sealed record BinaryCurvesSection : CardSection
         }
     }
 
-    /// <summary>The curves of <paramref name="probabilities"/> against <paramref name="labels"/>, and the permutation
-    /// importance of each feature of <paramref name="bundle"/> on (a seeded sample of) <paramref name="holdout"/>.</summary>
-    public static BinaryCurvesSection Compute(ModelBundle bundle, TrainingTable holdout, float[] probabilities, bool[] labels, int seed, int importanceRows = 10_000, int repeats = 3)
+    /// <summary>The curves of <paramref name="probabilities"/> against <paramref name="labels"/> (rows scored by a model
+    /// that did not see them), and, when <paramref name="model"/> is the held-out model that scored <paramref name="rows"/>,
+    /// the permutation importance of each of its features on (a seeded sample of) those rows.</summary>
+    public static BinaryCurvesSection Compute(float[] probabilities, bool[] labels, ModelBundle? model, TrainingTable rows, int seed, int importanceRows = 10_000, int repeats = 3)
     {
-        ArgumentNullException.ThrowIfNull(bundle);
-        ArgumentNullException.ThrowIfNull(holdout);
+        ArgumentNullException.ThrowIfNull(rows);
         ArgumentNullException.ThrowIfNull(probabilities);
         ArgumentNullException.ThrowIfNull(labels);
         var (roc, pr) = RocAndPrecisionRecall(probabilities, labels);
-        var (importance, rows) = Permutation(bundle, holdout, labels, seed, importanceRows, repeats);
+        var (importance, sampled) = model is null ? ([], 0) : Permutation(model, rows, labels, seed, importanceRows, repeats);
         return new BinaryCurvesSection
         {
+            Evaluation = model is null ? "out-of-fold" : "holdout",
             Rows = labels.Length,
             Positives = labels.LongCount(l => l),
             Roc = roc,
             PrecisionRecall = pr,
             Calibration = CalibrationBins(probabilities, labels),
             Importance = importance,
-            ImportanceRows = rows,
+            ImportanceRows = sampled,
         };
     }
 

@@ -30,6 +30,11 @@ internal sealed class ClusteringTask : IModelTask
         {
             error("$.label", "is not used by clustering");
         }
+
+        if (spec.Validation.Kind == "cross-validation")
+        {
+            error("$.validation.kind", "clustering is evaluated on a holdout sample (silhouette), not by cross-validation");
+        }
     }
 
     public IReadOnlyDictionary<string, FeatureKind> OutcomeColumns(ModelSpec spec, CuratedSchema schema) => new Dictionary<string, FeatureKind>();

@@ -24,6 +24,10 @@ public sealed record ModelCard
     public required ModelStatus Status { get; init; }
     public required string Decision { get; init; }
     public required IReadOnlyDictionary<string, double> Metrics { get; init; }
+
+    /// <summary>Supervised tasks: how <see cref="Metrics"/> were estimated (holdout or cross-validation: mean, SD, 95%
+    /// interval) and the few-events warnings.</summary>
+    public EvaluationSummary? Evaluation { get; init; }
     public IReadOnlyList<GroupMetrics> GroupMetrics { get; init; } = [];
     public IReadOnlyList<MetricGap> LargestGaps { get; init; } = [];
     public IReadOnlyDictionary<int, double> KScores { get; init; } = new Dictionary<int, double>();
@@ -54,12 +58,13 @@ public sealed record ModelCard
             Task = version.Task,
             Description = spec.Description,
             Dataset = spec.Dataset,
-            Label = spec.Label,
+            Label = spec.Label?.Describe(),
             Trainer = trained.Bundle.Manifest.Trainer,
             TrainedAt = version.CreatedAt,
             Status = version.Status,
             Decision = version.Decision,
             Metrics = version.Metrics,
+            Evaluation = trained.Evaluation,
             GroupMetrics = trained.GroupMetrics,
             LargestGaps = [.. trained.Gaps.GroupBy(g => g.Metric).Select(g => g.OrderByDescending(x => x.Gap).First())],
             KScores = trained.KScores,
@@ -83,14 +88,34 @@ public sealed record ModelCard
         html.Append(CultureInfo.InvariantCulture, $"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\"><link rel=\"icon\" href=\"data:,\"><title>{E(Model)} {E(Version)}</title>");
         html.Append("<style>").Append(StyleSheet).Append("</style></head><body>");
         html.Append(CultureInfo.InvariantCulture, $"<h1>Model card: {E(Model)}</h1><p>{E(Description)}</p>");
-        html.Append(CultureInfo.InvariantCulture, $"<table><tr><th>version</th><td>{E(Version)}</td></tr><tr><th>task</th><td>{E(Task)}</td></tr><tr><th>trainer</th><td>{E(Trainer)}</td></tr><tr><th>status</th><td>{E(Status)}</td></tr><tr><th>decision</th><td>{E(Decision)}</td></tr><tr><th>dataset</th><td>{E(Dataset)} (contract {E(Lineage.ContractVersion)})</td></tr><tr><th>rows</th><td>{Lineage.Rows} ({Lineage.TrainRows} train, {Lineage.HoldoutRows} holdout) from {Lineage.Uploads.Count} uploads</td></tr><tr><th>trained</th><td>{E(TrainedAt.ToString("u", CultureInfo.InvariantCulture))}</td></tr></table>");
-        html.Append("<h2>Metrics (holdout)</h2><table>");
-        foreach (var (k, v) in Metrics)
+        html.Append(CultureInfo.InvariantCulture, $"<table><tr><th>version</th><td>{E(Version)}</td></tr><tr><th>task</th><td>{E(Task)}</td></tr><tr><th>trainer</th><td>{E(Trainer)}</td></tr><tr><th>status</th><td>{E(Status)}</td></tr><tr><th>decision</th><td>{E(Decision)}</td></tr><tr><th>dataset</th><td>{E(Dataset)} (contract {E(Lineage.ContractVersion)})</td></tr><tr><th>rows</th><td>{Lineage.Rows} ({Lineage.TrainRows} train, {Lineage.HoldoutRows} holdout{(Lineage.RowsWithoutOutcome > 0 ? $", {Lineage.RowsWithoutOutcome} left out: no label" : "")}) from {Lineage.Uploads.Count} uploads</td></tr><tr><th>trained</th><td>{E(TrainedAt.ToString("u", CultureInfo.InvariantCulture))}</td></tr></table>");
+        if (Evaluation is { Kind: "cross-validation" } cv)
         {
-            html.Append(CultureInfo.InvariantCulture, $"<tr><th>{E(k)}</th><td>{N(v)}</td></tr>");
+            html.Append(CultureInfo.InvariantCulture, $"<h2>Metrics (cross-validation: {cv.Folds} folds × {cv.Repeats} repeats on {cv.Rows} rows; served model refit on all of them)</h2>");
+            html.Append("<table><tr><th>metric</th><th>mean</th><th>SD over folds</th><th>95% interval</th></tr>");
+            foreach (var (k, v) in cv.Metrics)
+            {
+                html.Append(CultureInfo.InvariantCulture, $"<tr><th>{E(k)}</th><td>{N(v.Mean)}</td><td>{N(v.Sd ?? double.NaN)}</td><td>{(v.Low is { } lo && v.High is { } hi ? $"{N(lo)} – {N(hi)}" : "n/a")}</td></tr>");
+            }
+        }
+        else
+        {
+            html.Append(CultureInfo.InvariantCulture, $"<h2>Metrics ({E(Evaluation?.Kind ?? "holdout")})</h2><table>");
+            foreach (var (k, v) in Metrics)
+            {
+                html.Append(CultureInfo.InvariantCulture, $"<tr><th>{E(k)}</th><td>{N(v)}</td></tr>");
+            }
         }
 
         html.Append("</table>");
+        if (Evaluation is { } evaluation)
+        {
+            html.Append(CultureInfo.InvariantCulture, $"<p>Evaluation: {E(evaluation.Reason)}.</p>");
+            if (evaluation.Warnings.Count > 0)
+            {
+                html.Append("<ul>").Append(string.Concat(evaluation.Warnings.Select(w => $"<li><strong>Caution:</strong> {E(w)}</li>"))).Append("</ul>");
+            }
+        }
         if (GroupMetrics.Count > 0)
         {
             var names = GroupMetrics[0].Metrics.Keys.ToList();

@@ -15,6 +15,31 @@ public sealed record ModelManifest
     public DateTimeOffset TrainedAt { get; init; }
     public string CodeVersion { get; init; } = "";
 
+    /// <summary>The spec this version was trained from (model JSON), so promotion can re-run it on a candidate's folds.
+    /// Absent in bundles written before specs were stored.</summary>
+    public JsonElement? Spec { get; init; }
+
+    /// <summary>A spec as <see cref="Spec"/> holds it.</summary>
+    public static JsonElement SpecElement(ModelSpec spec) => JsonSerializer.SerializeToElement(spec, ModelSpecReader.Json);
+
+    /// <summary>The stored spec, or null when there is none or it no longer reads as a spec.</summary>
+    public ModelSpec? StoredSpec()
+    {
+        if (Spec is not { } element)
+        {
+            return null;
+        }
+
+        try
+        {
+            return ModelSpecReader.Parse(element.GetRawText());
+        }
+        catch (ModelSpecException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Task-specific parameters (e.g. a Cox model's coefficients and baseline), as the task wrote them.</summary>
     public JsonElement? Parameters { get; init; }
 

@@ -27,12 +27,16 @@ public sealed record ModelVersion
     /// <summary>Why it was (not) promoted, in words; never data values.</summary>
     public string Decision { get; init; } = "";
 
-    /// <summary>The champion's promotion metric on this version's holdout, when there was a champion.</summary>
+    /// <summary>How the metrics were estimated (supervised tasks): holdout or cross-validation, intervals, few-events warnings.</summary>
+    public EvaluationSummary? Evaluation { get; init; }
+
+    /// <summary>The champion's promotion metric on this version's holdout (or its spec re-run on the same folds), when there was a champion.</summary>
     public double? ChampionScore { get; init; }
     public string? ChampionVersion { get; init; }
 }
 
 /// <param name="DataFingerprint">Hash of spec, contract version and the uploads used: equal fingerprints mean "no new data".</param>
+/// <param name="RowsWithoutOutcome">Rows left out of training and evaluation because their label (outcome) cell is missing.</param>
 public sealed record Lineage(
     IReadOnlyList<LineageUpload> Uploads,
     long RowsRead,
@@ -42,7 +46,8 @@ public sealed record Lineage(
     string ContractVersion,
     string SpecHash,
     string CodeVersion,
-    string DataFingerprint);
+    string DataFingerprint,
+    long RowsWithoutOutcome = 0);
 
 public sealed record LineageUpload(string UploadId, string Partner, string ContentHash);
 

@@ -32,8 +32,9 @@ public sealed record ModelSpec
     public required ModelTask Task { get; init; }
     public required string Dataset { get; init; }
 
-    /// <summary>Label column (binary classification: a boolean column of the contract).</summary>
-    public string? Label { get; init; }
+    /// <summary>The outcome (<see cref="LabelSpec"/>): binary classification, a column name or a rule over any column;
+    /// regression, a numeric column.</summary>
+    public LabelSpec? Label { get; init; }
     public required IReadOnlyList<FeatureSpec> Features { get; init; }
     public TrainerSpec Trainer { get; init; } = new();
     public ValidationSpec Validation { get; init; } = new();
@@ -70,7 +71,7 @@ public enum FeatureKind
     Boolean,
 }
 
-/// <summary>Trainer name (<c>lightgbm</c>, <c>fasttree</c>, <c>logistic-regression</c>, <c>kmeans</c>) and its options.</summary>
+/// <summary>Trainer name (<c>lightgbm</c>, <c>fasttree</c>, <c>logistic-regression</c>, <c>ridge</c>, <c>kmeans</c>) and its options.</summary>
 public sealed record TrainerSpec
 {
     public string Name { get; init; } = "lightgbm";
@@ -79,6 +80,12 @@ public sealed record TrainerSpec
     public double? LearningRate { get; init; }
     public int? MinimumExampleCountPerLeaf { get; init; }
     public double? L2Regularization { get; init; }
+
+    /// <summary>Logistic regression: the L1 weight (default 0, L2 only; ML.NET's own default would be 1).</summary>
+    public double? L1Regularization { get; init; }
+
+    /// <summary>Ridge: the penalty α of ‖y − Xw − b‖² + α‖w‖² on standardized features (default 1; the intercept is not penalized).</summary>
+    public double? Alpha { get; init; }
     public int? MaximumIterations { get; init; }
 
     /// <summary>Threads for LightGBM. Default 1: OpenMP spin-waits collapse on a busy 2-core host, and one thread is bit-reproducible.</summary>
@@ -87,16 +94,23 @@ public sealed record TrainerSpec
 
 public sealed record ValidationSpec
 {
-    /// <summary><c>holdout</c> (seeded, stratified on the label) or <c>time-split</c> (latest rows by <see cref="TimeColumn"/>).</summary>
+    /// <summary><c>holdout</c> (seeded, stratified; replaced by cross-validation on small data, docs/models.md
+    /// "Evaluation"), <c>cross-validation</c> (always) or <c>time-split</c> (latest rows by <see cref="TimeColumn"/>, always).</summary>
     public string Kind { get; init; } = "holdout";
     public double HoldoutFraction { get; init; } = 0.2;
     public string? TimeColumn { get; init; }
     public int Seed { get; init; } = 42;
+
+    /// <summary>Cross-validation: folds per repeat.</summary>
+    public int Folds { get; init; } = 5;
+
+    /// <summary>Cross-validation: repeats, each with its own seeded fold assignment.</summary>
+    public int Repeats { get; init; } = 3;
 }
 
 public sealed record PromotionSpec
 {
-    /// <summary>Metric name: <c>auc</c>, <c>auprc</c>, <c>logLoss</c>, <c>brier</c>, <c>f1</c>, <c>silhouette</c>.</summary>
+    /// <summary>Metric name: <c>auc</c>, <c>auprc</c>, <c>logLoss</c>, <c>brier</c>, <c>f1</c>; <c>rmse</c>, <c>mae</c>, <c>r2</c>; <c>silhouette</c>.</summary>
     public string Metric { get; init; } = "auc";
     public double? Minimum { get; init; }
     public double? Maximum { get; init; }

@@ -131,9 +131,19 @@ public static class ModelSpecReader
             Add("$.validation.holdoutFraction", "must be in (0, 0.9)");
         }
 
-        if (spec.Validation.Kind is not ("holdout" or "time-split"))
+        if (spec.Validation.Kind is not ("holdout" or "time-split" or "cross-validation"))
         {
-            Add("$.validation.kind", "must be holdout or time-split");
+            Add("$.validation.kind", "must be holdout, cross-validation or time-split");
+        }
+
+        if (spec.Validation.Folds is < 2 or > 20)
+        {
+            Add("$.validation.folds", "must be in [2, 20]");
+        }
+
+        if (spec.Validation.Repeats is < 1 or > 20)
+        {
+            Add("$.validation.repeats", "must be in [1, 20]");
         }
 
         if (spec.Validation.Kind == "time-split" && string.IsNullOrEmpty(spec.Validation.TimeColumn))

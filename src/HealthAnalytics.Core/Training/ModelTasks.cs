@@ -14,6 +14,7 @@ public static class ModelTasks
     [
         new BinaryClassificationTask(),
         new ClusteringTask(),
+        new RegressionTask(),
     ];
 
     private static readonly Dictionary<ModelTask, IModelTask> ByTask = All.ToDictionary(t => t.Task);

@@ -7,6 +7,13 @@ internal static class Splitter
 {
     public static (int[] Train, int[] Holdout) Split(TrainingTable table, ValidationSpec validation, string? label)
     {
+        int[]? strata = label is not null && table.Numeric.TryGetValue(label, out var y) ? [.. y.Select(v => v > 0.5 ? 1 : 0)] : null;
+        return SplitByStrata(table, validation, strata);
+    }
+
+    /// <param name="strata">Stratum of each row (binary: the class; regression: the outcome's quintile); null: one stratum.</param>
+    public static (int[] Train, int[] Holdout) SplitByStrata(TrainingTable table, ValidationSpec validation, int[]? strata)
+    {
         var n = table.RowCount;
         if (validation.Kind == "time-split")
         {
@@ -16,14 +23,14 @@ internal static class Splitter
             return ([.. order[..cut].Order()], [.. order[cut..].Order()]);
         }
 
-        // Stratify on the label so a rare outcome keeps its rate in both parts.
-        var strata = label is not null && table.Numeric.TryGetValue(label, out var y)
-            ? Enumerable.Range(0, n).GroupBy(i => y[i] > 0.5).OrderBy(g => g.Key).Select(g => g.ToArray())
+        // Stratify so a rare outcome keeps its rate in both parts (strata in ascending order, each shuffled in turn).
+        var groups = strata is not null
+            ? Enumerable.Range(0, n).GroupBy(i => strata[i]).OrderBy(g => g.Key).Select(g => g.ToArray())
             : [Enumerable.Range(0, n).ToArray()];
         var random = new Random(validation.Seed);
         var train = new List<int>(n);
         var holdout = new List<int>(n / 4);
-        foreach (var stratum in strata)
+        foreach (var stratum in groups)
         {
             random.Shuffle(stratum);
             var take = (int)Math.Round(stratum.Length * validation.HoldoutFraction);

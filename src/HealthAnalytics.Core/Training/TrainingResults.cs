@@ -23,6 +23,18 @@ public sealed class TrainedModel
     /// <summary>Task-specific sections of the model card (docs/models.md, "Adding a task").</summary>
     public IReadOnlyList<CardSection> CardSections { get; init; } = [];
     public required TrainingTable Holdout { get; init; }
+
+    /// <summary>Supervised holdout: the outcome of each <see cref="Holdout"/> row (binary 0/1), for scoring the champion.</summary>
+    public double[]? HoldoutOutcome { get; init; }
+
+    /// <summary>Supervised tasks: how the metrics were estimated (holdout or cross-validation), with intervals and warnings.</summary>
+    public EvaluationSummary? Evaluation { get; init; }
+
+    /// <summary>Cross-validated candidates: the rows, outcome and folds the champion's spec is re-run on for promotion.</summary>
+    public CrossValidationRun? CrossValidation { get; init; }
+
+    /// <summary>Rows left out because their outcome cell is missing.</summary>
+    public int RowsWithoutOutcome { get; init; }
     public required int TrainRows { get; init; }
     public required double TrainSeconds { get; init; }
 }

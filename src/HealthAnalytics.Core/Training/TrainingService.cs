@@ -150,8 +150,12 @@ public sealed partial class TrainingService(
 
         var metric = spec.Promotion.Metric;
         var score = trained.Metrics.TryGetValue(metric, out var m) ? m : double.NaN;
-        double? championScore = champion is null ? null : task.ScoreChampion(champion, request, trained)?.Score;
-        var (passes, decision) = Decide(spec.Promotion, task.PromotionMetrics[metric], score, championScore, championId);
+        var scored = champion is null ? null : task.ScoreChampion(champion, request, trained);
+        double? championScore = scored?.Score;
+        var candidateFolds = trained.CrossValidation?.FoldMetrics.Select(m => m.TryGetValue(metric, out var x) ? x : double.NaN).ToArray();
+        var (passes, decision) = Decide(
+            spec.Promotion, task.PromotionMetrics[metric], score, championScore, championId,
+            candidateFolds, scored?.FoldScores, trained.CrossValidation?.Folds ?? 0);
 
         var version = new ModelVersion
         {
@@ -164,9 +168,10 @@ public sealed partial class TrainingService(
             Decision = decision,
             ChampionScore = championScore,
             ChampionVersion = championId,
+            Evaluation = trained.Evaluation,
             Lineage = new Lineage(
                 [.. uploads.Select(u => new LineageUpload(u.UploadId, u.Partner, u.ContentHash))], rowsRead, table.RowCount,
-                trained.TrainRows, trained.Holdout.RowCount, schema.ContractVersion, spec.Hash, CodeVersion, fingerprint),
+                trained.TrainRows, trained.Holdout.RowCount, schema.ContractVersion, spec.Hash, CodeVersion, fingerprint, trained.RowsWithoutOutcome),
         };
 
         var card = ModelCard.From(spec, trained, version);
@@ -255,12 +260,18 @@ public sealed partial class TrainingService(
     }
 
     /// <param name="higher">Whether a higher value of the metric is better (<see cref="IModelTask.PromotionMetrics"/>).</param>
-    internal static (bool Passes, string Decision) Decide(PromotionSpec rule, bool higher, double score, double? championScore, string? championId)
+    /// <param name="candidateFolds">Cross-validation: the candidate's metric per fold.</param>
+    /// <param name="championFolds">Cross-validation: the champion's spec re-run on the same folds (paired with <paramref name="candidateFolds"/>).</param>
+    /// <param name="folds">Folds per repeat (for the corrected interval of the paired difference).</param>
+    internal static (bool Passes, string Decision) Decide(
+        PromotionSpec rule, bool higher, double score, double? championScore, string? championId,
+        IReadOnlyList<double>? candidateFolds = null, IReadOnlyList<double>? championFolds = null, int folds = 0)
     {
         var f = System.Globalization.CultureInfo.InvariantCulture;
+        var basis = candidateFolds is null ? "the same holdout" : "the same folds";
         if (!double.IsFinite(score))
         {
-            return (false, $"Rejected: {rule.Metric} is undefined on the holdout.");
+            return (false, $"Rejected: {rule.Metric} is undefined on {(candidateFolds is null ? "the holdout" : "every fold")}.");
         }
 
         if (rule.Minimum is { } min && score < min)
@@ -275,13 +286,29 @@ public sealed partial class TrainingService(
 
         if (championScore is { } c && double.IsFinite(c))
         {
+            // Paired over folds: the mean of the per-fold differences equals the difference of the means; its corrected
+            // interval (docs/models.md, "Evaluation") says how much the comparison itself can be trusted.
+            var paired = "";
+            if (candidateFolds is not null && championFolds is not null && championFolds.Count == candidateFolds.Count && folds > 1)
+            {
+                var d = SupervisedEvaluation.Estimate([.. candidateFolds.Select((x, i) => x - championFolds[i])], folds);
+                paired = d.Low is { } lo && d.High is { } hi
+                    ? string.Format(f, "; paired difference {0:+0.####;-0.####;0} over {1} folds, 95% interval [{2:0.####}, {3:0.####}]", d.Mean, candidateFolds.Count, lo, hi)
+                    : "";
+            }
+
             var drop = higher ? c - score : score - c;
             if (drop > rule.MaxDropVsChampion)
             {
-                return (false, string.Format(f, "Rejected: {0} {1:0.####} is worse than champion {2} ({3:0.####} on the same holdout) by more than {4}.", rule.Metric, score, championId, c, rule.MaxDropVsChampion));
+                return (false, string.Format(f, "Rejected: {0} {1:0.####} is worse than champion {2} ({3:0.####} on {4}{5}) by more than {6}.", rule.Metric, score, championId, c, basis, paired, rule.MaxDropVsChampion));
             }
 
-            return (true, string.Format(f, "Promoted: {0} {1:0.####} vs champion {2} {3:0.####} on the same holdout (allowed drop {4}).", rule.Metric, score, championId, c, rule.MaxDropVsChampion));
+            return (true, string.Format(f, "Promoted: {0} {1:0.####} vs champion {2} {3:0.####} on {4}{5} (allowed drop {6}).", rule.Metric, score, championId, c, basis, paired, rule.MaxDropVsChampion));
+        }
+
+        if (championId is not null)
+        {
+            return (true, string.Format(f, "Promoted: {0} {1:0.####} meets the rule; champion {2} could not be scored on {3} (another task, a spec not stored with it, or features no longer in the data).", rule.Metric, score, championId, basis));
         }
 
         return (true, string.Format(f, "Promoted: {0} {1:0.####} meets the rule and there was no champion.", rule.Metric, score));

@@ -60,6 +60,7 @@ public sealed class TableModelRegistry(TableClient table) : IModelRegistry
             ["MetricsJson"] = JsonSerializer.Serialize(version.Metrics, ModelSpecReader.Json),
             ["LineageJson"] = JsonSerializer.Serialize(version.Lineage, ModelSpecReader.Json),
             ["DataFingerprint"] = version.Lineage.DataFingerprint,
+            ["EvaluationJson"] = version.Evaluation is null ? null : JsonSerializer.Serialize(version.Evaluation, ModelSpecReader.Json),
             ["ChampionScore"] = version.ChampionScore,
             ["ChampionVersion"] = version.ChampionVersion,
         };
@@ -131,6 +132,7 @@ public sealed class TableModelRegistry(TableClient table) : IModelRegistry
             Lineage = JsonSerializer.Deserialize<Lineage>(e.GetString("LineageJson") ?? "{}", ModelSpecReader.Json)!,
             ChampionScore = e.GetDouble("ChampionScore"),
             ChampionVersion = e.GetString("ChampionVersion"),
+            Evaluation = e.GetString("EvaluationJson") is { } evaluation ? JsonSerializer.Deserialize<EvaluationSummary>(evaluation, ModelSpecReader.Json) : null,
         };
     }
 

@@ -56,6 +56,24 @@ public sealed class HmacSha256LanesTests
         Assert.Equal("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843", Encoding.ASCII.GetString(hex));
     }
 
+    [Theory]
+    [InlineData(8)]
+    [InlineData(4)]
+    [InlineData(1)]
+    public void ComputeHex_TruncatedTo32Characters_IsTheLeadingHexOfHmacSha256_ForEveryMessageOfABatch(int lanes)
+    {
+        var random = new Random(4868);
+        var key = new byte[37];
+        random.NextBytes(key);
+        var (source, messages) = Layout(random, [.. Enumerable.Range(0, 21).Select(i => i * 13 % 150)]);
+        var hex = new byte[messages.Length * 32];
+        new HmacSha256Lanes(key).ComputeHex(source, messages, hex.AsSpan(), lanes, hexCharacters: 32);
+        for (var m = 0; m < messages.Length; m++)
+        {
+            Assert.Equal(Expected(key, source.AsSpan(messages[m].Start, messages[m].Length))[..32], Encoding.ASCII.GetString(hex, m * 32, 32));
+        }
+    }
+
     [Fact]
     public void ComputeHex_HardwarePath_IsTheWidestAcceleratedOne()
     {

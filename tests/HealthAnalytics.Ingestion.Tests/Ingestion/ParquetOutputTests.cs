@@ -56,5 +56,5 @@ public class ParquetOutputTests
     }
 
     private static string Pseudonym(string value) =>
-        Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(Key), Encoding.UTF8.GetBytes(value)));
+        Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(Key), Encoding.UTF8.GetBytes(value)))[..32]; // HMAC-SHA-256-128
 }

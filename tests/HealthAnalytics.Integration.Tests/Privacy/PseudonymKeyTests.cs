@@ -45,7 +45,7 @@ public sealed class PseudonymKeyTests
             Assert.DoesNotContain(patients, p => text.Contains(p, StringComparison.Ordinal) && Regex.IsMatch(text, $"(?<![0-9A-Za-z]){Regex.Escape(p)}(?![0-9A-Za-z])"));
         }
 
-        // Two keys: no 64-hex value in common between the same file's outputs under key A and key B.
+        // Two keys: no 32-hex value in common between the same file's outputs under key A and key B.
         var a = Pseudonyms(underA[0].Text);
         var b = Pseudonyms(Assert.Single(underB).Text);
         Assert.True(b.Count >= patients.Count, $"only {b.Count} pseudonyms under key B");
@@ -60,7 +60,7 @@ public sealed class PseudonymKeyTests
     }
 
     private static HashSet<string> Pseudonyms(string text) =>
-        Regex.Matches(text, "(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])").Select(m => m.Value).ToHashSet(StringComparer.Ordinal);
+        Regex.Matches(text, "(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])").Select(m => m.Value).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>The Function App's services (real cleaner) over fresh storage with <paramref name="key"/>; the curated files as text.</summary>
     private static async Task<List<(string Name, string Text)>> IngestAsync(string key, params (string Name, byte[] Content)[] uploads)

@@ -387,5 +387,5 @@ public sealed class SafeHarborLeakTests
 
     /// <summary>HMAC-SHA256 over the NFC, trimmed value, as docs/ingestion.md defines a pseudonym: an oracle independent of the code.</summary>
     internal static string Pseudonym(string key, string value) =>
-        Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(value.Trim().Normalize(NormalizationForm.FormC))));
+        Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(value.Trim().Normalize(NormalizationForm.FormC))))[..32]; // HMAC-SHA-256-128
 }

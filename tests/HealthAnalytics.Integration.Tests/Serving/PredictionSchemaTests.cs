@@ -23,6 +23,13 @@ public sealed class PredictionSchemaTests
         var binary = variants!.Single(v => v!["properties"]!["task"]!["const"]!.GetValue<string>() == "binary-classification")!;
         Assert.NotNull(binary["properties"]!["probability"]);
         Assert.NotNull(binary["properties"]!["contributions"]);
+
+        // A type shared by two tasks' records (the contributions) is described in both, not by a pointer that only
+        // resolves inside the exporter's own document.
+        var regression = variants!.Single(v => v!["properties"]!["task"]!["const"]!.GetValue<string>() == "regression")!;
+        Assert.NotNull(regression["properties"]!["value"]);
+        Assert.NotNull(regression["properties"]!["contributions"]!["items"]!["properties"]!["feature"]);
+        Assert.NotNull(binary["properties"]!["contributions"]!["items"]!["properties"]!["weight"]);
     }
 
     [Fact]
