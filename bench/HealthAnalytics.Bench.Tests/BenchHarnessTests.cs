@@ -163,6 +163,23 @@ public sealed class BenchHarnessTests : IDisposable
         Assert.Equal(3, Directory.GetFiles(_dir, "ingest-*.json").Length);
     }
 
+    [Fact]
+    public void ResultStore_LatestMd_KeepsVariantsWithAHyphen()
+    {
+        // `./dev bench train --rows 100k,1M` writes variant "100k-1M": it is one size key, not a timestamp fragment.
+        var store = new ResultStore(_dir);
+        var t0 = new DateTimeOffset(2026, 1, 1, 10, 0, 0, TimeSpan.Zero);
+        store.Write("train", "100k-1M", t0, new { n = 1 }, "## old 100k-1M");
+        store.Write("train", "100k", t0.AddMinutes(1), new { n = 2 }, "## only 100k");
+        store.Write("train", "100k-1M", t0.AddMinutes(2), new { n = 3 }, "## new 100k-1M");
+
+        var latest = File.ReadAllText(store.LatestPath);
+
+        Assert.Contains("## new 100k-1M", latest, StringComparison.Ordinal);
+        Assert.Contains("## only 100k", latest, StringComparison.Ordinal);
+        Assert.DoesNotContain("## old 100k-1M", latest, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("1GB", 1_000_000_000)]
     [InlineData("4gb", 4_000_000_000)]

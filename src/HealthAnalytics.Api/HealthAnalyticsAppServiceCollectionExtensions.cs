@@ -39,6 +39,7 @@ public static class HealthAnalyticsAppServiceCollectionExtensions
         services.AddSingleton<ConfigHandler>();
         services.AddSingleton<ModelCardHandler>();
         services.AddSingleton<ConsoleHandler>();
+        services.AddSingleton<ContractInferenceHandler>();
         services.AddHostedService<ChampionRefresher>();
         return services;
     }

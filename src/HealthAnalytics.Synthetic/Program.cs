@@ -2,6 +2,12 @@ using HealthAnalytics.Synthetic;
 
 // ./dev seed: writes a synthetic encounters file, its truth and ground truth, and optionally
 // uploads the file where a partner would drop it (usage: SeedArguments.Usage).
+if (args is ["contract", .. var contractArgs])
+{
+    // Contract inference from a sample file (docs/contracts.md, "From a sample to a contract").
+    return HealthAnalytics.Synthetic.ContractCommand.Run(contractArgs, Console.Out, Console.Error);
+}
+
 if (args is ["cohort", .. var cohortArgs])
 {
     // The time-to-event cohort with its truth (docs/survival.md).

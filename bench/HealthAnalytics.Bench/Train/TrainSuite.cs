@@ -38,6 +38,10 @@ public sealed record TrainResult
     public IList<TrainRun> Runs { get; init; } = [];
     public IDictionary<string, double> Ratios { get; init; } = new SortedDictionary<string, double>(StringComparer.Ordinal);
     public IList<TargetCheck> Targets { get; init; } = [];
+
+    /// <summary>1-minute load average before and after the runs: above the core count, wall times include waiting for a CPU.</summary>
+    public double LoadBefore { get; init; }
+    public double LoadAfter { get; init; }
 }
 
 /// <summary>
@@ -70,6 +74,10 @@ public sealed class TrainSuite : IBenchSuite
         ("lightgbm-native-all", "lightgbm-native", 0),
         ("ours", "ours:readmission-risk", 1),
         ("ours", "ours:patient-subgroups", 1),
+
+        // The survival task on the synthetic survival cohort (docs/survival.md): its own input, contract and spec.
+        ("ours", "survival:cox", 1),
+        ("ours", "survival:boosted-survival", 1),
     ];
 
     public string Name => "train";
@@ -78,17 +86,33 @@ public sealed class TrainSuite : IBenchSuite
     {
         ArgumentNullException.ThrowIfNull(options);
         var startedAt = DateTimeOffset.UtcNow;
+        var loadBefore = LoadAverage();
         var cache = new InputCache(Path.Combine(options.WorkDirectory, "inputs"), new BenchEncountersGenerator());
         var rowsList = options.TrainRows ?? DefaultRows;
         var runs = new List<TrainRun>();
+        var selected = Engines.Where(e => options.Engines is not { } wanted || wanted.Any(w => w == e.Label || w == e.Engine || w == e.Engine.Split(':')[0])).ToList();
         foreach (var rows in rowsList)
         {
-            var input = cache.GetOrCreateRows(rows, options.Seed, ct);
-            Log(input.FromCache ? $"input {RowsLabel(rows)} rows: reused" : $"input {RowsLabel(rows)} rows: generated in {input.GenerateSeconds:F1} s");
-            foreach (var (engine, engineName, threads) in Engines)
+            BenchInput? input = null;
+            foreach (var (engine, engineName, threads) in selected)
             {
+                string source;
+                if (engineName.StartsWith("survival:", StringComparison.Ordinal))
+                {
+                    source = await SurvivalCuratedForAsync(options, rows, ct);
+                }
+                else
+                {
+                    if (input is null)
+                    {
+                        input = cache.GetOrCreateRows(rows, options.Seed, ct);
+                        Log(input.FromCache ? $"input {RowsLabel(rows)} rows: reused" : $"input {RowsLabel(rows)} rows: generated in {input.GenerateSeconds:F1} s");
+                    }
+
+                    source = engine == "ours" ? await CuratedForAsync(options, input.Path, EncountersContract(options), ct) : input.Path;
+                }
+
                 Log($"  run {engine} {engineName} ({RowsLabel(rows)} rows, {threads} thread(s); 0 = all) ...");
-                var source = engine == "ours" ? await CuratedForAsync(options, input.Path, ct) : input.Path;
                 var o = await ChildRun.RunAsync(
                     ["train", engineName, "--input", source, "--threads", threads.ToString(CultureInfo.InvariantCulture), "--repo", options.RepoRoot], ChildTimeout, ct, ChildEnvironment);
                 var r = o.Report;
@@ -109,7 +133,7 @@ public sealed class TrainSuite : IBenchSuite
                 };
                 runs.Add(run);
                 Log(run.Ok
-                    ? $"    train {run.Seconds:F2} s (CPU {run.CpuSeconds:F2} s, load {run.LoadSeconds:F2} s), peak RSS {run.PeakRssMegabytes:F1} MB, {(run.Details.TryGetValue("auc", out var a) ? "AUC " + a : run.Details.TryGetValue("silhouette", out var sil) ? "silhouette " + sil : "")}"
+                    ? $"    train {run.Seconds:F2} s (CPU {run.CpuSeconds:F2} s, load {run.LoadSeconds:F2} s), peak RSS {run.PeakRssMegabytes:F1} MB, {Quality(run)}"
                     : $"    failed: {run.Error}");
             }
         }
@@ -123,6 +147,8 @@ public sealed class TrainSuite : IBenchSuite
             Generator = new BenchEncountersGenerator().Id,
             Seed = options.Seed,
             Runs = runs,
+            LoadBefore = loadBefore,
+            LoadAfter = LoadAverage(),
         };
         AddTargets(result);
         var store = new ResultStore(options.ResultsDirectory);
@@ -171,6 +197,8 @@ public sealed class TrainSuite : IBenchSuite
         _ when name.StartsWith("ours:", StringComparison.Ordinal) => new OursTrainEngine(
             Path.Combine(repo, "config", "models", name["ours:".Length..] + ".json"),
             Path.Combine(repo, "config", "contracts", "encounters.json")),
+        _ when name.StartsWith("survival:", StringComparison.Ordinal) => new OursTrainEngine(
+            Path.Combine(repo, CohortFolder, "survival-cohort.spec.json"), Path.Combine(repo, CohortFolder, "survival-cohort.contract.json"), name["survival:".Length..]),
         _ => throw new ArgumentException($"unknown train engine '{name}'"),
     };
 
@@ -178,7 +206,43 @@ public sealed class TrainSuite : IBenchSuite
     /// Ours trains from curated Parquet, as in production: the bench CSV cleaned once by our cleaner
     /// (in a child, untimed here) and cached beside the inputs.
     /// </summary>
-    private static async Task<string> CuratedForAsync(BenchOptions options, string csv, CancellationToken ct)
+    private static string CohortFolder { get; } = Path.Combine("src", "HealthAnalytics.Synthetic", "Cohorts");
+
+    private static string EncountersContract(BenchOptions options) => Path.Combine(options.RepoRoot, "config", "contracts", "encounters.json");
+
+    /// <summary>
+    /// The survival cohort of <paramref name="rows"/> rows (SurvivalCohort, seeded with the bench seed) as a partner CSV,
+    /// cached beside the other inputs, then cleaned by our cleaner with the cohort's contract, as in production.
+    /// </summary>
+    private static async Task<string> SurvivalCuratedForAsync(BenchOptions options, long rows, CancellationToken ct)
+    {
+        var dir = Path.Combine(options.WorkDirectory, "inputs");
+        Directory.CreateDirectory(dir);
+        var csv = Path.Combine(dir, string.Create(CultureInfo.InvariantCulture, $"survival-cohort-{rows}rows-seed{options.Seed}.csv"));
+        if (!File.Exists(csv))
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var cohort = Synthetic.Cohorts.SurvivalCohort.Generate(new Synthetic.Cohorts.SurvivalCohortOptions { Rows = checked((int)rows), Seed = (ulong)options.Seed });
+            var partial = csv + ".partial";
+            await using (var writer = new StreamWriter(partial))
+            {
+                cohort.WriteCsv(writer);
+            }
+
+            File.Move(partial, csv, overwrite: true);
+            Log($"input survival cohort {RowsLabel(rows)} rows: generated in {clock.Elapsed.TotalSeconds:F1} s");
+        }
+
+        return await CuratedForAsync(options, csv, Path.Combine(options.RepoRoot, CohortFolder, "survival-cohort.contract.json"), ct);
+    }
+
+    /// <summary>The quality figure of a run: holdout AUC, silhouette or Harrell's C.</summary>
+    private static string Quality(TrainRun run) =>
+        run.Details.TryGetValue("auc", out var a) ? "AUC " + a
+        : run.Details.TryGetValue("silhouette", out var s) ? "silhouette " + s
+        : run.Details.TryGetValue("cIndex", out var c) ? "C " + c : "";
+
+    private static async Task<string> CuratedForAsync(BenchOptions options, string csv, string contract, CancellationToken ct)
     {
         var dir = Path.Combine(options.WorkDirectory, "curated");
         Directory.CreateDirectory(dir);
@@ -189,7 +253,6 @@ public sealed class TrainSuite : IBenchSuite
         }
 
         var partial = parquet + ".partial";
-        var contract = Path.Combine(options.RepoRoot, "config", "contracts", "encounters.json");
         var o = await ChildRun.RunAsync(["ingest", "ours", "--input", csv, "--output", partial, "--threads", "0", "--contract", contract], ChildTimeout, ct);
         if (!o.Report.Ok)
         {
@@ -234,15 +297,21 @@ public sealed class TrainSuite : IBenchSuite
         sb.AppendLine(ic, $"## Train, {r.Variant} rows ({r.StartedAt:yyyy-MM-dd HH:mm} UTC)");
         sb.AppendLine();
         sb.AppendLine(ic, $"Input: bench `encounters` CSV ({r.Generator}, seed {r.Seed}). Command: `{r.Command.Trim()}`.");
+        if (r.Runs.Any(x => x.Model.StartsWith("survival-cohort", StringComparison.Ordinal)))
+        {
+            sb.AppendLine(ic, $"Survival runs: the synthetic survival cohort (`SurvivalCohort`, seed {r.Seed}) cleaned with its contract and trained with its spec (src/HealthAnalytics.Synthetic/Cohorts), trainer as named; train = the survival task's whole `Train` (split, featurize, fit, holdout metrics, group metrics, card sections).");
+        }
+
         sb.AppendLine(ic, $"Machine: {r.Machine.Cpu}, {r.Machine.Cores} cores, {r.Machine.Runtime}, commit {r.Machine.GitCommit ?? "?"}.");
         sb.AppendLine("Train = fitting only; load = reading and featurizing the input before it. Children run with `OMP_WAIT_POLICY=PASSIVE` (see docs/benchmarks.md).");
+        sb.AppendLine(ic, $"Load average (1 min) {r.LoadBefore:F1} before, {r.LoadAfter:F1} after, on {r.Machine.Cores} cores: above the core count, wall times include waiting for a CPU (CPU seconds do not).");
         sb.AppendLine();
-        sb.AppendLine("| rows | engine | model | train (s) | CPU (s) | load (s) | peak RSS (MB) | holdout AUC / silhouette |");
+        sb.AppendLine("| rows | engine | model | train (s) | CPU (s) | load (s) | peak RSS (MB) | holdout AUC / silhouette / C |");
         sb.AppendLine("| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |");
         foreach (var x in r.Runs)
         {
             sb.AppendLine(x.Ok
-                ? string.Create(ic, $"| {x.InputRows:N0} | {x.Engine} | {x.Model} | {x.Seconds:F2} | {x.CpuSeconds:F2} | {x.LoadSeconds:F2} | {x.PeakRssMegabytes:F1} | {(x.Details.TryGetValue("auc", out var a) ? a : x.Details.TryGetValue("silhouette", out var sil) ? sil : "")} |")
+                ? string.Create(ic, $"| {x.InputRows:N0} | {x.Engine} | {x.Model} | {x.Seconds:F2} | {x.CpuSeconds:F2} | {x.LoadSeconds:F2} | {x.PeakRssMegabytes:F1} | {Quality(x)} |")
                 : string.Create(ic, $"| {x.InputRows:N0} | {x.Engine} | {x.Model} | failed: {x.Error} | | | | |"));
         }
 
@@ -260,4 +329,16 @@ public sealed class TrainSuite : IBenchSuite
     };
 
     private static void Log(string message) => Console.Error.WriteLine("[bench] " + message);
+
+    private static double LoadAverage()
+    {
+        try
+        {
+            return double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return double.NaN;
+        }
+    }
 }

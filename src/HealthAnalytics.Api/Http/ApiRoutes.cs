@@ -1,3 +1,4 @@
+using HealthAnalytics.Contracts;
 using HealthAnalytics.Ingestion;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -38,6 +39,9 @@ public sealed record ApiRoute(
     /// none for anonymous routes, <see cref="ApiRoles.Read"/> for function-level ones, <see cref="ApiRoles.Admin"/> for
     /// admin ones, unless <see cref="RoleOverride"/> says otherwise.</summary>
     public string? RequiredRole => RoleOverride ?? (Auth == AuthLevel.Anonymous ? null : Auth == AuthLevel.Admin ? ApiRoles.Admin : ApiRoles.Read);
+
+    /// <summary>The media type of the request body (<see cref="Request"/>) in the OpenAPI document.</summary>
+    public string RequestMediaType { get; init; } = "application/json";
 }
 
 /// <summary>The app roles of the API's Entra registration (infra/api-app-roles.json).</summary>
@@ -80,6 +84,7 @@ public static class ApiRoutes
             (HttpRequest req, string name, PredictionHandler h, CancellationToken ct) => h.PredictAsync(req, name, ct))
         {
             RoleOverride = ApiRoles.Predict,
+            Query = [new("horizons")],
         },
         new("POST", "/api/models/{name}/retrain", AuthLevel.Admin, "RetrainModel", "Trains the model now; returns the new version and whether it was promoted.",
             typeof(RetrainResponse), null, [404, 409],
@@ -99,6 +104,13 @@ public static class ApiRoutes
         new("PUT", "/api/config/contracts/{dataset}", AuthLevel.Admin, "PutContract", "Validates a dataset contract and stores it (201 new, 200 replaced); 400 lists every error and stores nothing.",
             typeof(ConfigWritten), typeof(object), [400, 413, 415],
             (HttpRequest req, string dataset, ConfigHandler h, CancellationToken ct) => h.PutContractAsync(req, dataset, ct)),
+        new("POST", "/api/config/contracts/infer", AuthLevel.Admin, "InferContract", "Proposes a dataset contract from a CSV sample (text/csv body, at most 1 MiB; ?dataset= names it): dialect, types, categories, missing tokens, date formats, observed ranges and privacy roles, with notes. Stores nothing; never returns a value of an identifying column.",
+            typeof(ContractProposal), typeof(string), [400, 413, 415],
+            (HttpRequest req, ContractInferenceHandler h, CancellationToken ct) => h.InferAsync(req, ct))
+        {
+            Query = [new("dataset")],
+            RequestMediaType = "text/csv",
+        },
         new("PUT", "/api/config/models/{name}", AuthLevel.Admin, "PutModelSpec", "Validates a model spec against its dataset's contract in force and stores it (201 new, 200 replaced); 400 lists every error.",
             typeof(ConfigWritten), typeof(object), [400, 413, 415],
             (HttpRequest req, string name, ConfigHandler h, CancellationToken ct) => h.PutModelSpecAsync(req, name, ct)),

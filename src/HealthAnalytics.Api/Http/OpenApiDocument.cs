@@ -134,7 +134,7 @@ public static class OpenApiDocument
             operation["requestBody"] = new JsonObject
             {
                 ["required"] = true,
-                ["content"] = new JsonObject { ["application/json"] = new JsonObject { ["schema"] = Ref(request, schemas) } },
+                ["content"] = new JsonObject { [route.RequestMediaType] = new JsonObject { ["schema"] = Ref(request, schemas) } },
             };
         }
 

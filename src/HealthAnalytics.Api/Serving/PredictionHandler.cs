@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using HealthAnalytics.Api;
 using HealthAnalytics.Contracts;
@@ -59,6 +60,11 @@ public sealed partial class PredictionHandler(
                 detail: "This model has no champion version yet: train it (POST /api/models/{name}/retrain) or promote a version.");
         }
 
+        if (Horizons(request, champion.Predictor, out var horizonsError) is not { } options)
+        {
+            return Invalid("horizons", horizonsError!);
+        }
+
         JsonDocument document;
         try
         {
@@ -95,7 +101,7 @@ public sealed partial class PredictionHandler(
             var predictions = new Prediction[rows.Count];
             for (var i = 0; i < rows.Count; i++)
             {
-                predictions[i] = champion.Predictor.Predict(rows[i]);
+                predictions[i] = champion.Predictor.Predict(rows[i], options);
             }
 
             LogPredicted(log, name!, champion.Version, rows.Count, clock.Elapsed.TotalMilliseconds);
@@ -151,6 +157,46 @@ public sealed partial class PredictionHandler(
         }
 
         return [root];
+    }
+
+    /// <summary>
+    /// The request's options: <c>?horizons=30,90,365</c> (survival models only; 1 to 20 positive numbers in the model's time
+    /// unit, comma-separated, answered in that order). Null with an error message (never quoting the value) when invalid.
+    /// </summary>
+    private static PredictionOptions? Horizons(HttpRequest request, ModelPredictor predictor, out string? error)
+    {
+        error = null;
+        if (!request.Query.TryGetValue("horizons", out var given))
+        {
+            return PredictionOptions.None;
+        }
+
+        if (!predictor.TakesHorizons)
+        {
+            error = "This model's task takes no horizons.";
+            return null;
+        }
+
+        var parts = given.Count == 1 && given[0] is { Length: <= 1024 } text ? text.Split(',') : [];
+        var horizons = new List<double>(parts.Length);
+        foreach (var part in parts)
+        {
+            if (!double.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out var h) || !double.IsFinite(h) || h <= 0)
+            {
+                horizons.Clear();
+                break;
+            }
+
+            horizons.Add(h);
+        }
+
+        if (horizons.Count is 0 or > SurvivalHorizons.Max)
+        {
+            error = $"Give 1 to {SurvivalHorizons.Max} positive numbers, comma-separated, once.";
+            return null;
+        }
+
+        return new PredictionOptions(horizons);
     }
 
     private static IResult Invalid(string field, string message)

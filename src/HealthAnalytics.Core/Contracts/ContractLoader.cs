@@ -133,6 +133,8 @@ public static class ContractLoader
             ValidateColumn(c, p, contract.Dialect, Add);
         }
 
+        MissingValueRules.Validate(contract, Add);
+
         for (var i = 0; i < contract.PrimaryKey.Count; i++)
         {
             var key = contract.PrimaryKey[i];

@@ -47,6 +47,12 @@ public sealed record DialectSpec
 
     /// <summary>Accepted date formats, tried in order; tokens <c>yyyy</c>, <c>MM</c>, <c>dd</c> and literal separators.</summary>
     public IReadOnlyList<string> DateFormats { get; init; } = ["yyyy-MM-dd"];
+
+    /// <summary>
+    /// Cells that mean "missing" in every column (the trimmed cell equals one exactly, e.g. <c>NA</c>, <c>?</c>); null =
+    /// <see cref="MissingValueRules.DefaultTokens"/> on every column except strings that are not identifiers (docs/contracts.md, "Missing values").
+    /// </summary>
+    public IReadOnlyList<string>? MissingValues { get; init; }
 }
 
 /// <summary>Value type of a column.</summary>
@@ -157,6 +163,26 @@ public sealed record ColumnSpec
     public IReadOnlyDictionary<string, string>? HeaderUnits { get; init; }
 
     public RangeSpec? Range { get; init; }
+
+    /// <summary>Missing-value tokens of this column, replacing the dialect's (<c>[]</c>: none).</summary>
+    public IReadOnlyList<string>? MissingValues { get; init; }
+
+    /// <summary>For integers and numbers: values that mean "not measured" (e.g. <c>0</c>), read as missing.</summary>
+    public IReadOnlyList<double>? MissingWhen { get; init; }
+
+    /// <summary>What an invalid cell does: quarantine its row (default) or become missing (a fix).</summary>
+    public InvalidCellAction OnInvalid { get; init; } = InvalidCellAction.QuarantineRow;
+}
+
+/// <summary>What an invalid cell of a column does (docs/contracts.md, "Missing values").</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<InvalidCellAction>))]
+public enum InvalidCellAction
+{
+    /// <summary>The row is quarantined (the cell's rule counts as a violation).</summary>
+    [JsonStringEnumMemberName("quarantine-row")] QuarantineRow,
+
+    /// <summary>The cell becomes missing and the row is kept; counted per column and rule as a fix.</summary>
+    [JsonStringEnumMemberName("set-missing")] SetMissing,
 }
 
 /// <summary>Functions a derived column can be computed with.</summary>

@@ -33,6 +33,12 @@ public static class Rules
     public const string Range = "range";
     public const string FieldCount = "field-count";
     public const string NulByte = "nul-byte";
+
+    /// <summary>Not a violation: the cell is one of the column's missing-value tokens (docs/contracts.md).</summary>
+    public const string MissingToken = "missing-token";
+
+    /// <summary>Not a violation: the value is one of the column's <c>missingWhen</c> values.</summary>
+    public const string MissingWhen = "missing-when";
 }
 
 /// <summary>
@@ -125,6 +131,14 @@ public sealed class ColumnNormalizer
     private readonly Dictionary<string, (string Canonical, bool IsAlias, int Index)>.AlternateLookup<ReadOnlySpan<char>> _categories;
     private readonly Dictionary<string, (string Canonical, bool IsAlias, int Index)>? _categoryMap;
 
+    // Missing-value tokens (docs/contracts.md, "Missing values"): the text path compares strings, the byte path UTF-8
+    // bytes behind a filter on the first byte (two words: a bit per ASCII character), so a cell that cannot be a token
+    // costs one test. A non-ASCII token only ever matches on the text path, where every non-ASCII cell goes.
+    private readonly string[] _missingTokens = [];
+    private readonly byte[][] _missingTokensUtf8 = [];
+    private readonly ulong _tokenFirstLo, _tokenFirstHi;
+    private readonly double[] _missingWhen = [];
+
     // The byte path's category lookup: folded ASCII keys of at most 15 bytes packed into two words (bytes little-endian,
     // the length in the top byte), open addressing; a hit is Index + 1 (alias: negated), 0 is an empty slot. Spares the
     // widening to chars and the string hashing of the dictionary (longer cells still use it).
@@ -177,6 +191,21 @@ public sealed class ColumnNormalizer
         }
 
         _units = [.. units];
+        _missingTokens = [.. MissingValueRules.TokensFor(column, dialect)];
+        _missingTokensUtf8 = [.. _missingTokens.Where(t => Ascii.IsValid(t)).Select(t => Encoding.ASCII.GetBytes(t))];
+        foreach (var t in _missingTokensUtf8)
+        {
+            if (t[0] < 64)
+            {
+                _tokenFirstLo |= 1UL << t[0];
+            }
+            else
+            {
+                _tokenFirstHi |= 1UL << (t[0] - 64);
+            }
+        }
+
+        _missingWhen = column.Type is ColumnType.Integer or ColumnType.Number ? [.. column.MissingWhen ?? []] : [];
         if (column.Categories is not null)
         {
             _categoryMap = new Dictionary<string, (string, bool, int)>(StringComparer.Ordinal);
@@ -250,6 +279,11 @@ public sealed class ColumnNormalizer
         if (s.IsEmpty)
         {
             return _column.Required ? CellResult.Invalid(Rules.Required) : new CellResult { Status = CellStatus.Missing };
+        }
+
+        if (_missingTokens.Length > 0 && IsMissingToken(s))
+        {
+            return MissingResult(Rules.MissingToken);
         }
 
         return _column.Type switch
@@ -331,7 +365,7 @@ public sealed class ColumnNormalizer
             var r = Normalize(raw, normalized, sourceUnit);
             if (r.Status != CellStatus.Value)
             {
-                return r.Status == CellStatus.Missing ? Cell.Missing : Cell.Invalid(r.Rule!);
+                return r.Status == CellStatus.Missing ? new Cell { Status = CellStatus.Missing, Rule = r.Rule } : Cell.Invalid(r.Rule!);
             }
 
             return _column.Type switch
@@ -364,6 +398,12 @@ public sealed class ColumnNormalizer
         if (s.IsEmpty)
         {
             cell = _column.Required ? Cell.Invalid(Rules.Required) : Cell.Missing;
+            return true;
+        }
+
+        if ((_tokenFirstLo | _tokenFirstHi) != 0 && IsMissingTokenAscii(s))
+        {
+            cell = MissingCell(Rules.MissingToken);
             return true;
         }
 
@@ -484,7 +524,7 @@ public sealed class ColumnNormalizer
 
         if (CheckNumber(ref value, false, 1, 0) is { } rule)
         {
-            cell = Cell.Invalid(rule);
+            cell = rule == Rules.MissingWhen ? MissingCell(rule) : Cell.Invalid(rule);
             return true;
         }
 
@@ -760,7 +800,7 @@ public sealed class ColumnNormalizer
 
         if (CheckNumber(ref value, converted, factor, offset) is { } rule)
         {
-            return CellResult.Invalid(rule);
+            return rule == Rules.MissingWhen ? MissingResult(rule) : CellResult.Invalid(rule);
         }
 
         return _column.Type == ColumnType.Integer
@@ -768,12 +808,22 @@ public sealed class ColumnNormalizer
             : new CellResult { Status = CellStatus.Value, Number = value, Fixed = converted };
     }
 
-    /// <summary>What both the text and the UTF-8 path do with a parsed number: unit conversion, rounding, range. Returns the failed rule.</summary>
+    /// <summary>What both the text and the UTF-8 path do with a parsed number: values that mean missing, unit conversion,
+    /// rounding, range. Returns the failed rule, or <see cref="Rules.MissingWhen"/>.</summary>
     private string? CheckNumber(ref double value, bool converted, double factor, double offset)
     {
         if (!double.IsFinite(value))
         {
             return Rules.NonFinite;
+        }
+
+        // Compared as written in the cell, before any unit conversion: "0 means not measured" is the file's convention.
+        foreach (var missing in _missingWhen)
+        {
+            if (value == missing)
+            {
+                return Rules.MissingWhen;
+            }
         }
 
         if (converted)
@@ -903,6 +953,45 @@ public sealed class ColumnNormalizer
         // this engine cannot run, so construction does not throw here.
         var compiled = (new Regex(pattern, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, PatternTimeout), AsciiPattern.TryCompile(pattern));
         return Patterns.Count < MaxCachedPatterns ? Patterns.GetOrAdd(pattern, compiled) : compiled;
+    }
+
+    /// <summary>A cell that means missing: missing with its reason, or a <c>required</c> violation in a required column.</summary>
+    private Cell MissingCell(string reason) => _column.Required ? Cell.Invalid(Rules.Required) : new Cell { Status = CellStatus.Missing, Rule = reason };
+
+    private CellResult MissingResult(string reason) => _column.Required ? CellResult.Invalid(Rules.Required) : new CellResult { Status = CellStatus.Missing, Rule = reason };
+
+    private bool IsMissingToken(ReadOnlySpan<char> s)
+    {
+        foreach (var token in _missingTokens)
+        {
+            if (s.SequenceEqual(token))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>A trimmed, non-empty ASCII cell against the ASCII tokens: the first byte's filter, then the bytes.</summary>
+    private bool IsMissingTokenAscii(ReadOnlySpan<byte> s)
+    {
+        var first = s[0];
+        var bit = first < 64 ? (_tokenFirstLo >> first) & 1 : (_tokenFirstHi >> (first - 64)) & 1;
+        if (bit == 0)
+        {
+            return false;
+        }
+
+        foreach (var token in _missingTokensUtf8)
+        {
+            if (s.SequenceEqual(token))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static string FoldUnit(string unit) => unit.Replace('µ', 'u').Replace('μ', 'u');

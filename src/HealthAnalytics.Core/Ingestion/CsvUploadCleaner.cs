@@ -128,6 +128,12 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
         /// <summary>Numbers, integers and dates of columns that report values: their distribution (docs/ingestion.md).</summary>
         public StreamingHistogram? Histogram;
 
+        /// <summary>Missing cells of output rows by reason: a token, a <c>missingWhen</c> value (docs/contracts.md).</summary>
+        public long MissingToken, MissingWhen;
+
+        /// <summary>Invalid cells set missing by <c>onInvalid: set-missing</c>, per rule (fixes); null until the first.</summary>
+        public SortedDictionary<string, long>? SetMissing;
+
         public static ColumnStats Like(ColumnStats run) =>
             new() { CategoryCounts = run.CategoryCounts is { } c ? new long[c.Length] : null, Histogram = run.Histogram?.NewEmpty() };
 
@@ -139,6 +145,8 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
             Sum = 0;
             CategoryCounts?.AsSpan().Clear();
             Histogram?.Reset();
+            MissingToken = MissingWhen = 0;
+            SetMissing?.Clear();
         }
 
         public void Add(ColumnStats batch)
@@ -157,6 +165,32 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                 {
                     counts[i] += batch.CategoryCounts![i];
                 }
+            }
+
+            MissingToken += batch.MissingToken;
+            MissingWhen += batch.MissingWhen;
+            foreach (var (rule, n) in batch.SetMissing ?? [])
+            {
+                SetMissing ??= new(StringComparer.Ordinal);
+                SetMissing[rule] = SetMissing.GetValueOrDefault(rule) + n;
+            }
+        }
+
+        /// <summary>A missing cell of an output row that carries a reason (token, missing-when, or a rule set missing).</summary>
+        public void CountMissing(string reason, bool setMissing)
+        {
+            if (setMissing)
+            {
+                SetMissing ??= new(StringComparer.Ordinal);
+                SetMissing[reason] = SetMissing.GetValueOrDefault(reason) + 1;
+            }
+            else if (reason == Rules.MissingToken)
+            {
+                MissingToken++;
+            }
+            else
+            {
+                MissingWhen++;
             }
         }
     }
@@ -946,7 +980,15 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                 cells[i] = cell;
                 if (cell.Status == CellStatus.Invalid)
                 {
-                    results.Violations.Add((r, i, cell.Rule!));
+                    if (p.Spec!.OnInvalid == InvalidCellAction.SetMissing && cell.Rule != Rules.Required)
+                    {
+                        // onInvalid: set-missing (docs/contracts.md): the row is kept, the cell counts as a fix of its rule.
+                        cells[i] = new Cell { Status = CellStatus.Missing, Rule = cell.Rule, Fixed = true };
+                    }
+                    else
+                    {
+                        results.Violations.Add((r, i, cell.Rule!));
+                    }
                 }
             }
 
@@ -1059,6 +1101,10 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                 if (!isValue)
                 {
                     stats.Missing++;
+                    if (cell.Rule is { } reason)
+                    {
+                        stats.CountMissing(reason, cell.Fixed);
+                    }
                 }
                 else if (p.Type is ColumnType.Integer or ColumnType.Number)
                 {
@@ -1176,6 +1222,8 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                     ? new RowCounts { Read = _read, Kept = _kept, Fixed = _fixed, Quarantined = _quarantined, Duplicate = _duplicate, Blank = _blank }
                     : new RowCounts(),
                 ViolationsByRule = curated ? _violations : new SortedDictionary<string, long>(StringComparer.Ordinal),
+                MissingByRule = curated ? Totals(p => [(Rules.MissingToken, p.MissingToken), (Rules.MissingWhen, p.MissingWhen)]) : new SortedDictionary<string, long>(StringComparer.Ordinal),
+                SetMissingByRule = curated ? Totals(p => [.. (p.SetMissing ?? []).Select(kv => (kv.Key, kv.Value))]) : new SortedDictionary<string, long>(StringComparer.Ordinal),
                 Columns = curated ? [.. _plans.Select(ColumnReportOf)] : [],
                 UnknownColumns = _unknown,
                 RejectedRows = curated ? _rejected : [],
@@ -1183,6 +1231,21 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                 QuasiIdentifiers = [.. _quasi.Select(p => p.Name)],
                 PseudonymKeyId = pseudonymizer.KeyId,
             };
+        }
+
+        /// <summary>Sums per-column counts by rule over the run's columns (rules with a zero total are left out).</summary>
+        private SortedDictionary<string, long> Totals(Func<ColumnStats, IEnumerable<(string Rule, long Count)>> counts)
+        {
+            var totals = new SortedDictionary<string, long>(StringComparer.Ordinal);
+            foreach (var plan in _plans)
+            {
+                foreach (var (rule, n) in counts(plan.Stats).Where(c => c.Count > 0))
+                {
+                    totals[rule] = totals.GetValueOrDefault(rule) + n;
+                }
+            }
+
+            return totals;
         }
 
         private static SortedDictionary<string, long>? CategoryReport(ColumnPlan p)
@@ -1222,6 +1285,9 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                 Mean = numeric ? p.Sum / p.Count : null,
                 Categories = CategoryReport(plan),
                 Histogram = ColumnHistogram.Of(p.Histogram?.Result(), plan.Type == ColumnType.Date),
+                MissingByRule = p.MissingToken + p.MissingWhen == 0 ? null : new SortedDictionary<string, long>(
+                    new[] { (Rules.MissingToken, p.MissingToken), (Rules.MissingWhen, p.MissingWhen) }.Where(c => c.Item2 > 0).ToDictionary(c => c.Item1, c => c.Item2), StringComparer.Ordinal),
+                SetMissingByRule = p.SetMissing is { Count: > 0 } set ? new SortedDictionary<string, long>(set, StringComparer.Ordinal) : null,
             };
         }
     }

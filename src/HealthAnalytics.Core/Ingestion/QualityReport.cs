@@ -39,6 +39,12 @@ public sealed record QualityReport
     public DialectReport? Dialect { get; init; }
     public RowCounts Rows { get; init; } = new();
     public IDictionary<string, long> ViolationsByRule { get; init; } = new SortedDictionary<string, long>(StringComparer.Ordinal);
+
+    /// <summary>Cells of output rows read as missing, by reason (<c>missing-token</c>, <c>missing-when</c>): not violations.</summary>
+    public IDictionary<string, long> MissingByRule { get; init; } = new SortedDictionary<string, long>(StringComparer.Ordinal);
+
+    /// <summary>Invalid cells of output rows set missing by <c>onInvalid: set-missing</c>, by the rule they broke (fixes).</summary>
+    public IDictionary<string, long> SetMissingByRule { get; init; } = new SortedDictionary<string, long>(StringComparer.Ordinal);
     public IList<ColumnReport> Columns { get; init; } = [];
     public IList<UnknownColumn> UnknownColumns { get; init; } = [];
 
@@ -87,6 +93,12 @@ public sealed record ColumnReport
 
     /// <summary>Distribution of a number, integer or date column that reports values; null for other columns.</summary>
     public ColumnHistogram? Histogram { get; init; }
+
+    /// <summary>Cells of output rows read as missing by reason (<c>missing-token</c>, <c>missing-when</c>); null when none.</summary>
+    public IDictionary<string, long>? MissingByRule { get; init; }
+
+    /// <summary>Invalid cells set missing (<c>onInvalid: set-missing</c>) by rule, also counted in <see cref="Fixed"/>; null when none.</summary>
+    public IDictionary<string, long>? SetMissingByRule { get; init; }
 }
 
 /// <summary>

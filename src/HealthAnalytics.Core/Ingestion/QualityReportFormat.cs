@@ -99,6 +99,27 @@ public static class QualityReportFormat
             sb.Append("</tbody></table>");
         }
 
+        ByColumnAndRule("Read as missing (tokens, missingWhen; not violations)", report.MissingByRule, c => c.MissingByRule);
+        ByColumnAndRule("Invalid cells set missing (onInvalid: set-missing; fixes)", report.SetMissingByRule, c => c.SetMissingByRule);
+        void ByColumnAndRule(string title, IDictionary<string, long> totals, Func<ColumnReport, IDictionary<string, long>?> perColumn)
+        {
+            if (totals.Count == 0)
+            {
+                return;
+            }
+
+            sb.Append("<h2>").Append(E(title)).Append("</h2><table><thead><tr><th>column</th><th>rule</th><th>cells</th></tr></thead><tbody>");
+            foreach (var c in report.Columns)
+            {
+                foreach (var (rule, count) in perColumn(c) ?? new Dictionary<string, long>())
+                {
+                    sb.Append("<tr><td>").Append(E(c.Name)).Append("</td><td>").Append(E(rule)).Append("</td><td>").Append(count).Append("</td></tr>");
+                }
+            }
+
+            sb.Append("</tbody></table>");
+        }
+
         if (report.Columns.Count > 0)
         {
             sb.Append("<h2>Columns</h2><table><thead><tr><th>column</th><th>type</th><th>privacy</th><th>missing</th><th>invalid</th><th>fixed</th><th>min</th><th>max</th><th>mean</th><th>categories</th></tr></thead><tbody>");

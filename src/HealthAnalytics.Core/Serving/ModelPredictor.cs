@@ -37,6 +37,17 @@ public sealed class ModelPredictor
     /// <summary>The task's prediction record for one instance (values by feature name; null or absent = missing).</summary>
     public Prediction Predict(IReadOnlyDictionary<string, object?> instance) => _task.Predict(instance);
 
+    /// <summary>Whether <see cref="PredictionOptions.Horizons"/> apply to this model (survival).</summary>
+    public bool TakesHorizons => _task.TakesHorizons;
+
+    /// <summary>One instance with the request's options (e.g. survival horizons).</summary>
+    public Prediction Predict(IReadOnlyDictionary<string, object?> instance, PredictionOptions options) => _task.Predict(instance, options);
+
+    /// <summary><see cref="Predict(IReadOnlyDictionary{string, object?}, PredictionOptions)"/> as the record type of the task.</summary>
+    public T Predict<T>(IReadOnlyDictionary<string, object?> instance, PredictionOptions options)
+        where T : Prediction =>
+        Predict(instance, options) as T ?? throw new InvalidOperationException("This model's task predicts another record type.");
+
     /// <summary><see cref="Predict(IReadOnlyDictionary{string, object?})"/> as the record type a caller knows its task returns.</summary>
     public T Predict<T>(IReadOnlyDictionary<string, object?> instance)
         where T : Prediction =>

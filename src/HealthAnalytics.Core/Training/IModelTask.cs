@@ -17,7 +17,8 @@ public interface IModelTask
     /// <summary>Trainer names a spec of this task may give (<c>trainer.name</c>); the first is the one documented as default.</summary>
     IReadOnlyList<string> Trainers { get; }
 
-    /// <summary>Metrics a spec may promote on (<c>promotion.metric</c>) → whether a higher value is better.</summary>
+    /// <summary>Metrics a spec may promote on (<c>promotion.metric</c>) → whether a higher value is better; the first is the
+    /// default.</summary>
     IReadOnlyDictionary<string, bool> PromotionMetrics { get; }
 
     /// <summary>Whether this task's champions assign subgroups that other tasks' per-group metrics use (clustering):
@@ -74,4 +75,17 @@ public interface ITaskPredictor
 
     /// <summary>One instance (values by feature name; null or absent = missing) → the task's prediction record.</summary>
     Prediction Predict(IReadOnlyDictionary<string, object?> instance);
+
+    /// <summary>Whether predictions can be asked at given times (<see cref="PredictionOptions.Horizons"/>: survival).</summary>
+    bool TakesHorizons => false;
+
+    /// <summary>One instance with the request's options; a task that takes none ignores them.</summary>
+    Prediction Predict(IReadOnlyDictionary<string, object?> instance, PredictionOptions options) => Predict(instance);
+}
+
+/// <summary>Options of one prediction request (query parameters of <c>POST /api/models/{name}/predict</c>).</summary>
+/// <param name="Horizons">Survival: the times to predict S(t) at, in the model's time unit, instead of its spec's horizons.</param>
+public sealed record PredictionOptions(IReadOnlyList<double>? Horizons = null)
+{
+    public static PredictionOptions None { get; } = new();
 }

@@ -9,6 +9,7 @@ public enum ModelTask
     BinaryClassification,
     Clustering,
     Regression,
+    Survival,
 }
 
 /// <summary>The task names of specs, the API and the registry (kebab case: <c>binary-classification</c>).</summary>
@@ -50,6 +51,9 @@ public sealed record ModelSpec
     /// <summary>Clustering only.</summary>
     public ClusteringSpec? Clustering { get; init; }
 
+    /// <summary>Survival only: the time-to-event outcome and the prediction horizons (docs/survival.md).</summary>
+    public SurvivalSpec? Survival { get; init; }
+
     /// <summary>Lower-case hex SHA-256 of the canonical JSON this spec was read from.</summary>
     [JsonIgnore]
     public string Hash { get; init; } = "";
@@ -90,6 +94,12 @@ public sealed record TrainerSpec
 
     /// <summary>Threads for LightGBM. Default 1: OpenMP spin-waits collapse on a busy 2-core host, and one thread is bit-reproducible.</summary>
     public int? NumberOfThreads { get; init; }
+
+    /// <summary>Cox: how tied event times are handled, <c>efron</c> (default) or <c>breslow</c>.</summary>
+    public string? Ties { get; init; }
+
+    /// <summary>Boosted survival: number of time intervals of the discrete-time hazard (default 10).</summary>
+    public int? Intervals { get; init; }
 }
 
 public sealed record ValidationSpec

@@ -50,7 +50,7 @@ public static class ModelSpecReader
         try
         {
             return JsonSerializer.Deserialize<ModelSpec>(json, SpecJson) is { } spec
-                ? new(spec, [])
+                ? new(WithTaskDefaults(spec, json), [])
                 : new(null, [new ConfigError("$", "the spec is null")]);
         }
         catch (JsonException ex)
@@ -88,7 +88,36 @@ public static class ModelSpecReader
             throw new ModelSpecException($"Model spec is not valid JSON at {ex.Path} (line {ex.LineNumber + 1}).");
         }
 
-        return WithHash(spec ?? throw new ModelSpecException("Model spec is empty."), source);
+        return WithHash(WithTaskDefaults(spec ?? throw new ModelSpecException("Model spec is empty."), json), source);
+    }
+
+    /// <summary>
+    /// A spec that names no trainer or no promotion metric gets its task's defaults: the first of
+    /// <see cref="IModelTask.Trainers"/> and of <see cref="IModelTask.PromotionMetrics"/> (binary: lightgbm and auc, as
+    /// before; survival: cox and cIndex). The members' own C# defaults cannot know the task.
+    /// </summary>
+    private static ModelSpec WithTaskDefaults(ModelSpec spec, string json)
+    {
+        if (ModelTasks.Find(spec.Task) is not { } task)
+        {
+            return spec;
+        }
+
+        using var document = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        bool Has(string member, string inner) => document.RootElement.EnumerateObject().Any(p =>
+            string.Equals(p.Name, member, StringComparison.OrdinalIgnoreCase) && p.Value.ValueKind == JsonValueKind.Object
+            && p.Value.EnumerateObject().Any(q => string.Equals(q.Name, inner, StringComparison.OrdinalIgnoreCase)));
+        if (!Has("trainer", "name"))
+        {
+            spec = spec with { Trainer = spec.Trainer with { Name = task.Trainers[0] } };
+        }
+
+        if (!Has("promotion", "metric"))
+        {
+            spec = spec with { Promotion = spec.Promotion with { Metric = task.PromotionMetrics.Keys.First() } };
+        }
+
+        return spec;
     }
 
     private static ModelSpec WithHash(ModelSpec spec, string source) =>

@@ -15,6 +15,7 @@ public static class ModelTasks
         new BinaryClassificationTask(),
         new ClusteringTask(),
         new RegressionTask(),
+        new SurvivalTask(),
     ];
 
     private static readonly Dictionary<ModelTask, IModelTask> ByTask = All.ToDictionary(t => t.Task);

@@ -65,7 +65,7 @@ public class Utf8NormalizeTests
         }
     }
 
-    private static void AssertSamePaths(ColumnNormalizer normalizer, ColumnSpec spec, string input, string? unit)
+    internal static void AssertSamePaths(ColumnNormalizer normalizer, ColumnSpec spec, string input, string? unit)
     {
         var expected = normalizer.Normalize(input, unit);
         var utf8 = Encoding.UTF8.GetBytes(input);
@@ -93,7 +93,7 @@ public class Utf8NormalizeTests
         Assert.True(Equals(expected.Value, actual), because + $": value {expected.Value} vs {actual}");
     }
 
-    private static string RandomCell(Random random)
+    internal static string RandomCell(Random random)
     {
         // Half well-formed values of every shape (where the fast path must be exact), half noise (where it must decline or agree).
         if (random.Next(2) == 0)

@@ -176,12 +176,19 @@ public sealed class BoostedSurvivalModel : ISurvivalModel
 
     public BoostedSurvivalParameters Parameters { get; }
 
+    /// <summary>The hazard model and its context, for a model bundle (<c>mlnet/hazard.zip</c>) and pooled prediction engines.</summary>
+    internal ITransformer Transformer => _transformer;
+
+    internal MLContext Ml => _ml;
+
+    /// <summary>The person-period row schema the hazard model was fitted on (the features plus the interval index).</summary>
+    internal DataViewSchema InputSchema => _ml.Data.LoadFromEnumerable(Array.Empty<PersonPeriodRow>(), RowSchema(Parameters.Width + 1)).Schema;
+
     /// <summary>The ML.NET transformer as <c>MLContext.Model.Save</c> writes it.</summary>
     public byte[] ModelBytes()
     {
         using var stream = new MemoryStream();
-        var empty = _ml.Data.LoadFromEnumerable(Array.Empty<PersonPeriodRow>(), RowSchema(Parameters.Width + 1));
-        _ml.Model.Save(_transformer, empty.Schema, stream);
+        _ml.Model.Save(_transformer, InputSchema, stream);
         return stream.ToArray();
     }
 
@@ -264,7 +271,7 @@ public sealed class BoostedSurvivalModel : ISurvivalModel
     /// <summary>Per row, the first time S(t|x) ≤ 0.5 within the intervals (constant hazard inside one), else null.</summary>
     public double?[] MedianSurvivalTimes(float[] features, int width) => [.. IntervalHazards(features, width).Select(MedianSurvivalTime)];
 
-    private double? MedianSurvivalTime(float[] hazards)
+    internal double? MedianSurvivalTime(float[] hazards)
     {
         var b = Parameters.Boundaries;
         var logS = 0.0;
@@ -285,7 +292,7 @@ public sealed class BoostedSurvivalModel : ISurvivalModel
     }
 
     /// <summary>log S(t): whole intervals before t, then the elapsed fraction of t's interval; flat after the last.</summary>
-    private double LogSurvival(float[] hazards, double t)
+    internal double LogSurvival(float[] hazards, double t)
     {
         var b = Parameters.Boundaries;
         var logS = 0.0;
