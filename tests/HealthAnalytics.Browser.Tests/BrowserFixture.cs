@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using HealthAnalytics.DevHost;
 using HealthAnalytics.Integration.Tests;
+using HealthAnalytics.Synthetic.Cohorts;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -16,7 +17,9 @@ namespace HealthAnalytics.Browser.Tests;
 /// <summary>
 /// One dev host over its own Azurite storage, taken through the flow once with hostile names in it, and one headless
 /// Debian chromium for the whole class (docs/console.md, "Tests"): a stored contract whose categories are markup, an
-/// upload whose header and cells use them, an upload to a dataset and partner named like markup, both models trained.
+/// upload whose header and cells use them, an upload to a dataset and partner named like markup, and a model of each
+/// task trained: the two shipped ones (binary classification, clustering), a regression spec on the same dataset and the
+/// synthetic survival cohort's spec on its own upload.
 /// </summary>
 public sealed class BrowserFixture : IAsyncLifetime
 {
@@ -30,6 +33,14 @@ public sealed class BrowserFixture : IAsyncLifetime
     public const string HostilePartner = "\"><img src=x onerror=window.__pwned=5>";
     public const string Risk = "readmission-risk";
     public const string Subgroups = "patient-subgroups";
+    public const string Regression = "hba1c-level";
+    public const string Survival = "survival-cohort-risk";
+
+    private const string RegressionSpec = """
+        {"name":"hba1c-level","description":"HbA1c from demographics and glucose (browser tests).","task":"regression","dataset":"encounters","label":"hba1c",
+         "features":[{"name":"age"},{"name":"sex"},{"name":"glucose"},{"name":"bmi"}],
+         "trainer":{"name":"lightgbm"},"promotion":{"metric":"rmse","maximum":5},"minimumRows":100,"scheduleGroup":"manual"}
+        """;
 
     /// <summary>The flags the issue prescribes; without the background-networking ones chromium calls home.</summary>
     public static readonly string[] ChromiumFlags =
@@ -77,21 +88,32 @@ public sealed class BrowserFixture : IAsyncLifetime
         Http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromMinutes(3) };
 
         await StoreHostileContractAsync(ct);
+        await PutAsync("/api/config/contracts/survival-cohort", await File.ReadAllTextAsync(Path.Combine(RepoRoot(), "src", "HealthAnalytics.Synthetic", "Cohorts", "survival-cohort.contract.json"), ct), ct);
+        await PutAsync($"/api/config/models/{Survival}", await File.ReadAllTextAsync(Path.Combine(RepoRoot(), "src", "HealthAnalytics.Synthetic", "Cohorts", "survival-cohort.spec.json"), ct), ct);
+        await PutAsync($"/api/config/models/{Regression}", RegressionSpec, ct);
+        var (configured, _) = await Wait.ForAsync(async () =>
+        {
+            var config = await Http.GetStringAsync(new Uri("/api/config", UriKind.Relative), ct);
+            return config.Contains(Survival, StringComparison.Ordinal) && config.Contains(Regression, StringComparison.Ordinal) ? config : null;
+        }, TimeSpan.FromSeconds(30));
+        Assert.NotNull(configured);
         await storage.UploadAsync("demo-hospital/encounters/hostile.csv", HostileUpload());
+        await storage.UploadAsync("site-1/survival-cohort/cohort.csv", SurvivalUpload());
         await storage.UploadAsync($"{HostilePartner}/{HostileDataset}/x.csv", Encoding.UTF8.GetBytes("a,b\n1,2\n"));
         var (final, elapsed) = await Wait.ForAsync(async () =>
         {
             using var doc = JsonDocument.Parse(await Http.GetStringAsync(new Uri("/api/uploads", UriKind.Relative), ct));
             var items = doc.RootElement.GetProperty("items").EnumerateArray().ToList();
-            return items.Count == 2 && items.All(i => i.GetProperty("status").GetString() != "processing")
+            return items.Count == 3 && items.All(i => i.GetProperty("status").GetString() != "processing")
                 ? items.Select(i => (Id: i.GetProperty("uploadId").GetString()!, Status: i.GetProperty("status").GetString()!, Dataset: i.GetProperty("dataset").GetString()!)).ToList()
                 : null;
         }, TimeSpan.FromMinutes(3));
         Assert.True(final is not null, $"uploads not final after {elapsed.TotalSeconds:F0} s");
         CuratedUploadId = final.Single(u => u.Dataset == "encounters" && u.Status == "curated").Id;
         HostileUploadId = final.Single(u => u.Dataset == HostileDataset).Id;
+        Assert.Equal("curated", final.Single(u => u.Dataset == "survival-cohort").Status);
 
-        foreach (var model in new[] { Subgroups, Risk })
+        foreach (var model in new[] { Subgroups, Risk, Regression, Survival })
         {
             using var retrain = await Http.PostAsync(new Uri($"/api/models/{model}/retrain", UriKind.Relative), null, ct);
             var body = await retrain.Content.ReadAsStringAsync(ct);
@@ -99,6 +121,22 @@ public sealed class BrowserFixture : IAsyncLifetime
             using var doc = JsonDocument.Parse(body);
             Versions[model] = doc.RootElement.GetProperty("version").GetProperty("version").GetString()!;
         }
+    }
+
+    /// <summary>PUTs a configuration document; fails the fixture unless it was stored.</summary>
+    private async Task PutAsync(string path, string json, CancellationToken ct)
+    {
+        using var content = new StringContent(json, Encoding.UTF8, "application/json");
+        using var put = await Http.PutAsync(new Uri(path, UriKind.Relative), content, ct);
+        Assert.True(put.IsSuccessStatusCode, $"PUT {path}: {(int)put.StatusCode} {await put.Content.ReadAsStringAsync(ct)}");
+    }
+
+    /// <summary>3,000 rows of the synthetic survival cohort (seeded), as its partner would upload them.</summary>
+    private static byte[] SurvivalUpload()
+    {
+        using var csv = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
+        SurvivalCohort.Generate(new SurvivalCohortOptions { Rows = 3_000, Seed = 18 }).WriteCsv(csv);
+        return Encoding.UTF8.GetBytes(csv.ToString());
     }
 
     /// <summary>The shipped encounters contract with two more admission types whose names are markup.</summary>
