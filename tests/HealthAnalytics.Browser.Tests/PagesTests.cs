@@ -42,8 +42,19 @@ public sealed class PagesTests(BrowserFixture fixture) : IClassFixture<BrowserFi
         await viewer.Locator("figure.chart").First.WaitForAsync();
         Assert.True(await viewer.Locator("figure.chart").CountAsync() >= 5);
         await Shoot(page, "console-report");
-        await page.Locator($"div.model[data-model='{BrowserFixture.Risk}'] button").ClickAsync();
-        await viewer.Locator("#chart-roc").WaitForAsync();
+        // Scrolled into view first: the viewer's own scrollIntoView after the report can move the page under a click.
+        var card = page.Locator($"div.model[data-model='{BrowserFixture.Risk}'] button");
+        await card.ScrollIntoViewIfNeededAsync();
+        await card.ClickAsync();
+        try
+        {
+            await viewer.Locator("#chart-roc").WaitForAsync();
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail("the card did not show: viewer title '" + await page.Locator("#viewer-title").TextContentAsync() + "'");
+        }
+
         await Shoot(page, "console-card");
 
         await watch.AssertCleanAsync(page, fixture.BaseAddress);

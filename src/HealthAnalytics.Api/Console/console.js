@@ -7,6 +7,7 @@
 (() => {
   const KEY = 'ha-console-key';
   const REFRESH_MS = 5000;
+  const HEADLINE = ['auc', 'auprc', 'cIndex', 'unoC', 'ibs', 'rmse', 'mae', 'r2', 'silhouette', 'k', 'brier'];
   let refreshTimer = null;
 
   const $ = (id) => document.getElementById(id);
@@ -207,7 +208,9 @@
         block.appendChild(el('p', 'No version trained yet.', 'muted'));
       } else {
         const table = el('table');
-        const metricNames = [...new Set(detail.versions.flatMap((v) => Object.keys(v.metrics || {})))].slice(0, 6);
+        // Headline metrics first (the ones docs/models.md promotes on), then the others, six at most.
+        const names = [...new Set(detail.versions.flatMap((v) => Object.keys(v.metrics || {})))];
+        const metricNames = [...HEADLINE.filter((n) => names.includes(n)), ...names.filter((n) => !HEADLINE.includes(n))].slice(0, 6);
         const head = table.createTHead().insertRow();
         for (const h of ['version', 'status', 'trained', 'rows', ...metricNames, 'decision', 'card']) head.appendChild(el('th', h));
         const body = table.createTBody();
