@@ -134,7 +134,7 @@ public sealed record ModelCard
             }
 
             html.Append("</table>");
-            ModelCardCharts.Groups(html, GroupMetrics);
+            ModelCardCharts.Groups(html, GroupMetrics, Evaluation?.Kind == "cross-validation" ? "out-of-fold, first repeat" : "holdout");
         }
 
         if (Subgroups.Count > 0)

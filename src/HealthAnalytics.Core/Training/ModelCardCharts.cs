@@ -23,7 +23,8 @@ internal static class ModelCardCharts
     /// <summary>The metrics a group chart prefers, in order (the first one every group has is drawn).</summary>
     private static readonly string[] Preferred = ["auc", "cIndex", "concordance", "auprc", "rmse", "brier"];
 
-    public static void Groups(StringBuilder html, IReadOnlyList<GroupMetrics> groups)
+    /// <param name="evaluated">Which predictions the group metrics come from (holdout, or out-of-fold under cross-validation).</param>
+    public static void Groups(StringBuilder html, IReadOnlyList<GroupMetrics> groups, string evaluated)
     {
         if (groups.Count == 0)
         {
@@ -37,7 +38,7 @@ internal static class ModelCardCharts
                 var values = d.Select(g => g.Metrics[metric]).Where(double.IsFinite).ToList();
                 return values.Count < 2 ? $"{d.Key} n/a" : string.Create(CultureInfo.InvariantCulture, $"{d.Key} {values.Max() - values.Min():0.####}");
             });
-        html.Append("<div class=\"charts\">").Append(SvgChart.Bars("groups", metric + " per group (holdout)", "group", metric,
+        html.Append("<div class=\"charts\">").Append(SvgChart.Bars("groups", metric + " per group (" + evaluated + ")", "group", metric,
             [.. groups.Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Dimension}={g.Group} (n={g.Rows})"))],
             [new ChartBars(metric, [.. groups.Select(g => g.Metrics[metric])])],
             caption: "Gap (highest − lowest) per dimension: " + string.Join(", ", gaps) + ". Groups under 30 rows are not evaluated.", format: "0.###")).Append("</div>");
