@@ -97,8 +97,7 @@ public sealed partial class IngestionService(
             {
                 input.Position = 0;
                 await using var parquet = OpenTemp(parquetPath);
-                var report = await CleanWithProgressAsync(claim.Entry, request, input, parquet, progress, cancellationToken);
-                var entry = await CommitAsync(claim.Entry, report, parquet, progress, cancellationToken);
+                var entry = await CleanAndCommitWithProgressAsync(claim.Entry, request, input, parquet, progress, cancellationToken);
                 if (entry is null)
                 {
                     return await ClaimLostAsync(claim.Entry);
@@ -169,15 +168,18 @@ public sealed partial class IngestionService(
         return null;
     }
 
-    /// <summary>Runs the cleaner while a loop publishes its progress to the ledger every
-    /// <see cref="IngestionRunOptions.ProgressInterval"/> (docs/console.md, "Progress").</summary>
-    private async Task<QualityReport> CleanWithProgressAsync(UploadLedgerEntry claimed, UploadRequest request, Stream input, Stream parquet, UploadProgress progress, CancellationToken cancellationToken)
+    /// <summary>Runs the cleaner and the commit while a loop publishes the progress to the ledger every
+    /// <see cref="IngestionRunOptions.ProgressInterval"/> (docs/console.md, "Progress"). The loop lasts until the final
+    /// ledger write, so the totals of the last bytes read appear while the Parquet and the report are committed.</summary>
+    /// <returns>The final entry, or null when the claim was lost to another run.</returns>
+    private async Task<UploadLedgerEntry?> CleanAndCommitWithProgressAsync(UploadLedgerEntry claimed, UploadRequest request, Stream input, FileStream parquet, UploadProgress progress, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var publishing = PublishProgressAsync(claimed, progress, stop.Token);
         try
         {
-            return await cleaner.CleanAsync(request, new ProgressCountingStream(input, progress), parquet, cancellationToken);
+            var report = await cleaner.CleanAsync(request, new ProgressCountingStream(input, progress), parquet, cancellationToken);
+            return await CommitAsync(claimed, report, parquet, progress, cancellationToken);
         }
         finally
         {
@@ -217,7 +219,7 @@ public sealed partial class IngestionService(
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            // The cleaner finished (or the run was cancelled): the final ledger write carries the totals.
+            // The upload was committed (or the run was cancelled): the final ledger write carries the totals.
         }
     }
 
