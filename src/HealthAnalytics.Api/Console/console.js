@@ -108,7 +108,7 @@
       cell(row, when(u.receivedAt));
       cell(row, u.partner);
       cell(row, u.dataset);
-      cell(row, u.fileName);
+      // No file name: the partner's file names stay out of what the product shows (docs/console.md).
       cell(row, u.status, 'status-' + u.status);
       const progress = cell(row, '');
       if (u.status === 'processing') {
