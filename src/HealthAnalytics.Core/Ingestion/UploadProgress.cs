@@ -30,7 +30,9 @@ internal sealed class ProgressCountingStream(Stream inner, UploadProgress progre
 
     public override bool CanWrite => false;
 
-    public override long Length => throw new NotSupportedException();
+    /// <summary>The upload's length when the inner stream knows it (the temp file does): the wrapper only counts, it
+    /// hides nothing a cleaner may ask of its input.</summary>
+    public override long Length => inner.Length;
 
     public override long Position { get => progress.Bytes; set => throw new NotSupportedException(); }
 
