@@ -34,6 +34,18 @@ if (args is ["survival", .. var survivalOptions])
     return await HealthAnalytics.Bench.Survival.SurvivalBench.RunAsync(survivalOptions, BenchOptions.FindRepoRoot(), cts.Token);
 }
 
+if (args is ["clinical", .. var clinicalOptions])
+{
+    // The clinical suite through the public path (docs/clinical-suite.md): its own options, outside BenchOptions.
+    return await HealthAnalytics.Bench.Clinical.ClinicalSuite.RunAsync(clinicalOptions, BenchOptions.FindRepoRoot(), cts.Token);
+}
+
+if (args is ["effects", .. var effectsOptions])
+{
+    // Randomized trials through the public path (docs/treatment-effects.md): its own options, outside BenchOptions.
+    return await HealthAnalytics.Bench.Effects.EffectTrialsBench.RunAsync(effectsOptions, BenchOptions.FindRepoRoot(), cts.Token);
+}
+
 if (args is ["child", "probe", "alloc", var megabytes])
 {
     // Harness self-test (bench tests): holds and touches N MB so its peak RSS is known from below.

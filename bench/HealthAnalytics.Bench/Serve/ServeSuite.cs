@@ -135,7 +135,7 @@ public sealed class ServeSuite : IBenchSuite
         }
     }
 
-    private static async Task<string> BuildDevHostAsync(string repoRoot, CancellationToken ct)
+    internal static async Task<string> BuildDevHostAsync(string repoRoot, CancellationToken ct)
     {
         var project = Path.Combine(repoRoot, "src", "HealthAnalytics.DevHost", "HealthAnalytics.DevHost.csproj");
         await RunToolAsync("dotnet", ["build", project, "-c", "Release", "--nologo", "-v:q", "-nowarn:NU1603"], repoRoot, ct);

@@ -86,6 +86,7 @@ public sealed class ModelsHandler(ConfigCatalog config, IModelRegistry registry,
         {
             PromotionResult.NotFound => NotFound("Version not found", "No version of this model has this id."),
             PromotionResult.Conflict => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Concurrent promotion", detail: "The champion changed while promoting; read the model again and retry."),
+            PromotionResult.NoModel => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Version has no model", detail: "This version's estimate was refused (see its decision and card): it has no model to serve."),
             _ => Results.Json(new PromoteResponse(spec.Name, version, result == PromotionResult.Promoted, record), Json),
         };
     }

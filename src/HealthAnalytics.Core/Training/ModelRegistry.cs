@@ -59,6 +59,9 @@ public enum PromotionResult
     /// <summary>Another promotion changed the champion first (ETag condition failed).</summary>
     Conflict,
     NotFound,
+
+    /// <summary>The version has no model that can serve (its task refused to estimate, <see cref="TrainedModel.Refusal"/>).</summary>
+    NoModel,
 }
 
 /// <summary>The model registry (docs/models.md). Implementations make champion changes atomic (ETag-conditioned).</summary>

@@ -10,6 +10,7 @@ public enum ModelTask
     Clustering,
     Regression,
     Survival,
+    TreatmentEffect,
 }
 
 /// <summary>The task names of specs, the API and the registry (kebab case: <c>binary-classification</c>).</summary>
@@ -47,6 +48,15 @@ public sealed record ModelSpec
 
     /// <summary>Binary classification: probability at or above which the label is true.</summary>
     public double Threshold { get; init; } = 0.5;
+
+    /// <summary>Treatment effect only (docs/treatment-effects.md, "Model spec"): the arms, the outcome, the design
+    /// (<c>randomized</c> or <c>observational</c>), a known propensity, the estimator and its options.</summary>
+    public TreatmentSpec? Treatment { get; init; }
+    public EffectOutcomeSpec? Outcome { get; init; }
+    public string? Design { get; init; }
+    public double? Propensity { get; init; }
+    public string? Estimator { get; init; }
+    public EffectsSpec? Effects { get; init; }
 
     /// <summary>Clustering only.</summary>
     public ClusteringSpec? Clustering { get; init; }

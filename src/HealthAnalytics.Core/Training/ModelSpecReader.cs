@@ -223,9 +223,18 @@ public static class ModelSpecReader
                 // Identifiers and dropped columns are not in curated data, and must never drive a model.
                 Add($"$.features[{i}].name", "an identifier, direct identifier or dropped column cannot be a feature");
             }
-            else if ((f.Kind ?? FeatureKinds.Infer(col)) is null)
+            else if ((f.Kind ?? FeatureKinds.Infer(col)) is not { } kind)
             {
                 Add($"$.features[{i}].name", $"a {TypeName(col.Type)} column cannot be a feature");
+            }
+            else if (!FeatureKinds.Fits(kind, col.Type))
+            {
+                // Training reads a categorical feature from curated data as text and a numeric one as a number, and
+                // prediction hands the featurizer the value as the contract's normalizer types it: a kind the column is
+                // not stored as cannot be read or featurized. A code column that is a category is declared one in the contract.
+                Add($"$.features[{i}].kind", kind == FeatureKind.Categorical
+                    ? $"a {TypeName(col.Type)} column cannot be categorical; declare it a category in the dataset's contract"
+                    : $"a {TypeName(col.Type)} column cannot be {JsonNamingPolicy.CamelCase.ConvertName(kind.ToString())}; only integer, number and boolean columns can");
             }
         }
 
@@ -267,4 +276,10 @@ public static class FeatureKinds
             _ => null,
         };
     }
+
+    /// <summary>Whether a column of this type can be used as a feature of this kind: categorical on category and string
+    /// columns, numeric and boolean on integer, number and boolean columns.</summary>
+    public static bool Fits(FeatureKind kind, ColumnType type) => kind == FeatureKind.Categorical
+        ? type is ColumnType.Category or ColumnType.String
+        : type is ColumnType.Integer or ColumnType.Number or ColumnType.Boolean;
 }

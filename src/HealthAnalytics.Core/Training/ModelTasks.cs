@@ -16,6 +16,7 @@ public static class ModelTasks
         new ClusteringTask(),
         new RegressionTask(),
         new SurvivalTask(),
+        new TreatmentEffectTask(),
     ];
 
     private static readonly Dictionary<ModelTask, IModelTask> ByTask = All.ToDictionary(t => t.Task);

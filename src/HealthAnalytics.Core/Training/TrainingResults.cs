@@ -22,6 +22,10 @@ public sealed class TrainedModel
     public IReadOnlyDictionary<int, double> KScores { get; init; } = new Dictionary<int, double>();
     /// <summary>Task-specific sections of the model card (docs/models.md, "Adding a task").</summary>
     public IReadOnlyList<CardSection> CardSections { get; init; } = [];
+
+    /// <summary>Set when the task refused to estimate (the reason, no values): the version is registered as rejected
+    /// with this reason, its card says why, and its bundle holds no model that could serve.</summary>
+    public string? Refusal { get; init; }
     public required TrainingTable Holdout { get; init; }
 
     /// <summary>Supervised holdout: the outcome of each <see cref="Holdout"/> row (binary 0/1), for scoring the champion.</summary>

@@ -90,6 +90,9 @@ public sealed partial class TrainingService(
         return results;
     }
 
+    /// <summary>How the decision of a version whose task refused to estimate begins; such a version is never promoted.</summary>
+    public const string RefusedDecision = "Refused: ";
+
     /// <summary>A status as the API and run records spell it (camelCase).</summary>
     public static string StatusName(TrainingRunStatus status) => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(status.ToString());
 
@@ -150,12 +153,15 @@ public sealed partial class TrainingService(
 
         var metric = spec.Promotion.Metric;
         var score = trained.Metrics.TryGetValue(metric, out var m) ? m : double.NaN;
-        var scored = champion is null ? null : task.ScoreChampion(champion, request, trained);
+        // A task that refused to estimate (e.g. treatment effects without overlap) registers a rejected version with its reason.
+        var scored = champion is null || trained.Refusal is not null ? null : task.ScoreChampion(champion, request, trained);
         double? championScore = scored?.Score;
         var candidateFolds = trained.CrossValidation?.FoldMetrics.Select(m => m.TryGetValue(metric, out var x) ? x : double.NaN).ToArray();
-        var (passes, decision) = Decide(
-            spec.Promotion, task.PromotionMetrics[metric], score, championScore, championId,
-            candidateFolds, scored?.FoldScores, trained.CrossValidation?.Folds ?? 0);
+        var (passes, decision) = trained.Refusal is { } refusal
+            ? (false, RefusedDecision + refusal)
+            : Decide(
+                spec.Promotion, task.PromotionMetrics[metric], score, championScore, championId,
+                candidateFolds, scored?.FoldScores, trained.CrossValidation?.Folds ?? 0);
 
         var version = new ModelVersion
         {
@@ -227,6 +233,11 @@ public sealed partial class TrainingService(
         if (existing is null)
         {
             return (PromotionResult.NotFound, null);
+        }
+
+        if (existing.Decision.StartsWith(RefusedDecision, StringComparison.Ordinal))
+        {
+            return (PromotionResult.NoModel, existing);
         }
 
         var champion = await registry.GetChampionAsync(model, cancellationToken);
@@ -354,12 +365,13 @@ public sealed partial class TrainingService(
         }
 
         // Per-group metrics (sex, age band) when the dataset has them.
-        if (schema.Find("sex") is { Dropped: false })
+        // Only when they are held that way: a trial coding sex as 1/2 in an integer column must not be read as text.
+        if (schema.Find("sex") is { Dropped: false } sex && FeatureKinds.Infer(sex) == FeatureKind.Categorical)
         {
             columns.TryAdd("sex", FeatureKind.Categorical);
         }
 
-        if (schema.Find("age") is { Dropped: false })
+        if (schema.Find("age") is { Dropped: false } age && FeatureKinds.Infer(age) == FeatureKind.Numeric)
         {
             columns.TryAdd("age", FeatureKind.Numeric);
         }

@@ -1,3 +1,4 @@
+using HealthAnalytics.Serving;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers.LightGbm;
@@ -46,8 +47,8 @@ internal sealed class Booster
     /// <summary>Fewest rows a LightGBM fit is attempted on; below it the model is the training mean.</summary>
     public const int MinRowsForModel = 10;
 
-    private readonly Lock _gate = new();
-    private object? _engine;
+    private readonly Lazy<EnginePool<EffectRegressionRow, EffectProbability>>? _probabilities;
+    private readonly Lazy<EnginePool<EffectRegressionRow, EffectScore>>? _scores;
 
     private Booster(string name, BoosterKind kind, MLContext ml, ITransformer? transformer, double constant, int width)
     {
@@ -57,6 +58,12 @@ internal sealed class Booster
         Transformer = transformer;
         Constant = constant;
         Width = width;
+        if (transformer is not null)
+        {
+            // Serving: PredictionEngine is not thread-safe, so engines are pooled (created on first use).
+            _probabilities = new(() => new(() => ml.Model.CreatePredictionEngine<EffectRegressionRow, EffectProbability>(transformer, ignoreMissingColumns: true, inputSchemaDefinition: Schema<EffectRegressionRow>(width))));
+            _scores = new(() => new(() => ml.Model.CreatePredictionEngine<EffectRegressionRow, EffectScore>(transformer, ignoreMissingColumns: true, inputSchemaDefinition: Schema<EffectRegressionRow>(width))));
+        }
     }
 
     public string Name { get; }
@@ -149,7 +156,7 @@ internal sealed class Booster
         return [.. scored.GetColumn<float>(column).Select(v => (double)v)];
     }
 
-    /// <summary>One row (serving). PredictionEngine is not thread-safe: one engine, used under a lock.</summary>
+    /// <summary>One row (serving); thread-safe.</summary>
     public double Predict(ReadOnlySpan<float> features)
     {
         if (Transformer is null)
@@ -158,20 +165,15 @@ internal sealed class Booster
         }
 
         var row = new EffectRegressionRow { Features = features.ToArray() };
-        lock (_gate)
-        {
-            if (Kind == BoosterKind.Classifier)
-            {
-                var engine = (PredictionEngine<EffectRegressionRow, EffectProbability>)(_engine ??=
-                    Ml.Model.CreatePredictionEngine<EffectRegressionRow, EffectProbability>(Transformer, ignoreMissingColumns: true, inputSchemaDefinition: Schema<EffectRegressionRow>(Width)));
-                return engine.Predict(row).Probability;
-            }
-
-            var regression = (PredictionEngine<EffectRegressionRow, EffectScore>)(_engine ??=
-                Ml.Model.CreatePredictionEngine<EffectRegressionRow, EffectScore>(Transformer, ignoreMissingColumns: true, inputSchemaDefinition: Schema<EffectRegressionRow>(Width)));
-            return regression.Predict(row).Score;
-        }
+        return Kind == BoosterKind.Classifier ? _probabilities!.Value.Predict(row).Probability : _scores!.Value.Predict(row).Score;
     }
+
+    /// <summary>The input schema the ML.NET model is saved with (a bundle stores it beside the model).</summary>
+    public DataViewSchema InputSchema => Ml.Data.LoadFromEnumerable(Array.Empty<EffectRegressionRow>(), Schema<EffectRegressionRow>(Width)).Schema;
+
+    /// <summary>A booster over a transformer loaded from a model bundle, or the constant when there is none.</summary>
+    public static Booster FromTransformer(string name, BoosterKind kind, MLContext ml, ITransformer? transformer, double constant, int width) =>
+        new(name, kind, ml, transformer, constant, width);
 
     /// <summary>ML.NET model bytes (<c>MLContext.Model.Save</c>); empty for a constant model.</summary>
     public byte[] ToBytes()
@@ -182,8 +184,7 @@ internal sealed class Booster
         }
 
         using var stream = new MemoryStream();
-        var schema = Ml.Data.LoadFromEnumerable(Array.Empty<EffectRegressionRow>(), Schema<EffectRegressionRow>(Width)).Schema;
-        Ml.Model.Save(Transformer, schema, stream);
+        Ml.Model.Save(Transformer, InputSchema, stream);
         return stream.ToArray();
     }
 

@@ -78,13 +78,25 @@ public sealed class EffectModel
             throw new ArgumentException($"Expected {Parameters.Width} feature values.", nameof(features));
         }
 
+        // The outcomes and the effect agree (treated = control + effect): the control-arm model gives the baseline, the
+        // chosen learner the difference. For the DR-learner the treated outcome is therefore μ0 + τ, not μ1, whose
+        // difference with μ0 is the T-learner's effect; a binary outcome's τ is clipped so that it stays a probability.
         var control = _mu0.Predict(features);
-        var treated = _mu1.Predict(features);
-        var effect = _tau is null ? treated - control : _tau.Predict(features);
-        if (Parameters.Outcome == OutcomeKind.Binary)
+        double effect;
+        if (_tau is null)
         {
-            effect = Math.Clamp(effect, -1, 1);
+            effect = _mu1.Predict(features) - control;
         }
+        else
+        {
+            effect = _tau.Predict(features);
+            if (Parameters.Outcome == OutcomeKind.Binary)
+            {
+                effect = Math.Clamp(effect, -control, 1 - control);
+            }
+        }
+
+        var treated = control + effect;
 
         var sign = Parameters.Direction == OutcomeDirection.HigherIsBetter ? 1 : -1;
         var leafId = Parameters.Tree.Route(raw);
@@ -106,6 +118,54 @@ public sealed class EffectModel
     }
 
     public string SaveParameters() => JsonSerializer.Serialize(Parameters, JsonOptions);
+
+    /// <summary>
+    /// The non-constant models as named ML.NET models of a <see cref="ModelBundle"/> (<c>mu0</c>, <c>mu1</c>, <c>tau</c>);
+    /// a constant model is its value in <see cref="EffectModelParameters.Constants"/>.
+    /// </summary>
+    public IReadOnlyDictionary<string, BundledModel> BundledModels()
+    {
+        var models = new Dictionary<string, BundledModel>(StringComparer.Ordinal);
+        foreach (var booster in new[] { _mu0, _mu1, _tau })
+        {
+            if (booster?.Transformer is { } transformer)
+            {
+                models[booster.Name] = new BundledModel(transformer, booster.InputSchema);
+            }
+        }
+
+        return models;
+    }
+
+    /// <summary>The model of a loaded bundle: its parameters and the named models of <see cref="BundledModels"/>.</summary>
+    public static EffectModel FromBundle(EffectModelParameters parameters, Microsoft.ML.MLContext ml, IReadOnlyDictionary<string, BundledModel> models)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(models);
+        var kind = parameters.Outcome == OutcomeKind.Binary ? BoosterKind.Classifier : BoosterKind.Regression;
+        Booster Read(string name, BoosterKind k) =>
+            Booster.FromTransformer(name, k, ml, models.GetValueOrDefault(name)?.Transformer, parameters.Constants.GetValueOrDefault(name), parameters.Width);
+        var tau = parameters.Learner == EffectLearner.DRLearner ? Read("tau", BoosterKind.Regression) : null;
+        return new EffectModel(parameters, Read("mu0", kind), Read("mu1", kind), tau);
+    }
+
+    /// <summary>The effect (treated − control, outcome units) of <paramref name="rows"/> of a feature matrix, in order.</summary>
+    public double[] PredictEffects(float[] matrix, IReadOnlyList<int> rows)
+    {
+        ArgumentNullException.ThrowIfNull(matrix);
+        ArgumentNullException.ThrowIfNull(rows);
+        // As Predict: μ1 − μ0 for the T-learner; τ for the DR-learner, for a binary outcome clipped to [−μ0, 1 − μ0].
+        var control = _mu0.Predict(matrix, rows);
+        var effects = _tau is not null ? _tau.Predict(matrix, rows) : _mu1.Predict(matrix, rows);
+        for (var i = 0; i < effects.Length; i++)
+        {
+            effects[i] = _tau is null ? effects[i] - control[i]
+                : Parameters.Outcome == OutcomeKind.Binary ? Math.Clamp(effects[i], -control[i], 1 - control[i])
+                : effects[i];
+        }
+
+        return effects;
+    }
 
     public static EffectModel Load(string parametersJson, IReadOnlyDictionary<string, byte[]> models)
     {

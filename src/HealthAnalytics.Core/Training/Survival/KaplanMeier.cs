@@ -180,28 +180,9 @@ public static class KaplanMeier
         var n = times.Length;
         var s = 1.0;
         var g = 0.0;
-        var i = 0;
-        while (i < n)
+        foreach (var (t, before, d, c) in TiedTimes(times, events, order))
         {
-            var t = times[order[i]];
-            var d = 0;
-            var c = 0;
-            var j = i;
-            while (j < n && times[order[j]] == t)
-            {
-                if (events[order[j]])
-                {
-                    d++;
-                }
-                else
-                {
-                    c++;
-                }
-
-                j++;
-            }
-
-            var risk = n - i;
+            var risk = n - before;
             if (d > 0)
             {
                 s *= (double)(risk - d) / risk;
@@ -214,7 +195,6 @@ public static class KaplanMeier
             censored.Add(c);
             surv.Add(s);
             greenwood.Add(g);
-            i = j;
         }
 
         return new KaplanMeierCurve
@@ -239,28 +219,9 @@ public static class KaplanMeier
         var surv = new List<double>();
         var n = times.Length;
         var gValue = 1.0;
-        var i = 0;
-        while (i < n)
+        foreach (var (t, before, d, c) in TiedTimes(times, events, order))
         {
-            var t = times[order[i]];
-            var d = 0;
-            var c = 0;
-            var j = i;
-            while (j < n && times[order[j]] == t)
-            {
-                if (events[order[j]])
-                {
-                    d++;
-                }
-                else
-                {
-                    c++;
-                }
-
-                j++;
-            }
-
-            var risk = n - i - d; // events at t leave before the censorings at t
+            var risk = n - before - d; // events at t leave before the censorings at t
             if (c > 0)
             {
                 gValue *= (double)(risk - c) / risk;
@@ -269,8 +230,6 @@ public static class KaplanMeier
                 cens.Add(c);
                 surv.Add(gValue);
             }
-
-            i = j;
         }
 
         return new KaplanMeierCurve
@@ -278,5 +237,30 @@ public static class KaplanMeier
             Times = [.. distinct], NumberAtRisk = [.. atRisk], Events = [.. cens], Censored = new int[distinct.Count],
             Survival = [.. surv], GreenwoodSum = new double[distinct.Count], Rows = n,
         };
+    }
+
+    /// <summary>
+    /// The distinct times in ascending order, each with the number of rows before it (left the risk set), its events
+    /// and its censorings: the one walk over tied times both estimators make.
+    /// </summary>
+    private static IEnumerable<(double Time, int Before, int Events, int Censored)> TiedTimes(
+        double[] times, bool[] events, int[] order)
+    {
+        var n = times.Length;
+        var i = 0;
+        while (i < n)
+        {
+            var t = times[order[i]];
+            var d = 0;
+            var j = i;
+            while (j < n && times[order[j]] == t)
+            {
+                d += events[order[j]] ? 1 : 0;
+                j++;
+            }
+
+            yield return (t, i, d, j - i - d);
+            i = j;
+        }
     }
 }
