@@ -42,6 +42,8 @@ public static class HealthAnalyticsAppServiceCollectionExtensions
         services.AddSingleton<PredictionHandler>();
         services.AddSingleton<OpenApiHandler>();
         services.AddSingleton<ConfigHandler>();
+        services.AddSingleton<ModelCardHandler>();
+        services.AddSingleton<ConsoleHandler>();
         services.AddSingleton<ContractInferenceHandler>();
         services.AddHostedService<ChampionRefresher>();
         return services;

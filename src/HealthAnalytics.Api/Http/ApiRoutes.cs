@@ -26,6 +26,12 @@ public sealed record ApiRoute(
 {
     public IReadOnlyList<ApiQueryParameter> Query { get; init; } = [];
 
+    /// <summary>Media types of the 200 answer when it is not only JSON (e.g. <c>text/html</c> by <c>Accept</c>); null = JSON.</summary>
+    public IReadOnlyList<string>? Media { get; init; }
+
+    /// <summary>The type of a 202 answer (work in progress), when the route has one.</summary>
+    public Type? Accepted { get; init; }
+
     /// <summary>Set when the route needs another Entra app role than its auth level implies.</summary>
     public string? RoleOverride { get; init; }
 
@@ -62,7 +68,11 @@ public static class ApiRoutes
         },
         new("GET", "/api/uploads/{uploadId}", AuthLevel.Function, "GetUpload", "The data-quality report of one upload (JSON, or HTML with Accept: text/html).",
             typeof(QualityReport), null, [400, 404],
-            (HttpRequest req, string uploadId, UploadsHandler h, CancellationToken ct) => h.GetAsync(req, uploadId, ct)),
+            (HttpRequest req, string uploadId, UploadsHandler h, CancellationToken ct) => h.GetAsync(req, uploadId, ct))
+        {
+            Media = ["application/json", "text/html"],
+            Accepted = typeof(UploadLedgerEntry),
+        },
         new("GET", "/api/models", AuthLevel.Function, "ListModels", "Model specs with champion version and headline metrics.",
             typeof(ModelList), null, [],
             (ModelsHandler h, CancellationToken ct) => h.ListAsync(ct)),
@@ -82,6 +92,12 @@ public static class ApiRoutes
         new("POST", "/api/models/{name}/versions/{version}/promote", AuthLevel.Admin, "PromoteModelVersion", "Makes a version the champion (rollback).",
             typeof(PromoteResponse), null, [404, 409],
             (string name, string version, ModelsHandler h, CancellationToken ct) => h.PromoteAsync(name, version, ct)),
+        new("GET", "/api/models/{name}/versions/{version}/card", AuthLevel.Function, "GetModelCard", "The model card of one version: JSON, or the HTML page with its plots with Accept: text/html.",
+            typeof(object), null, [404],
+            (HttpRequest req, string name, string version, ModelCardHandler h, CancellationToken ct) => h.GetAsync(req, name, version, ct))
+        {
+            Media = ["application/json", "text/html"],
+        },
         new("GET", "/api/config", AuthLevel.Admin, "GetConfig", "Contracts and model specs in force, and refused documents with every error (JSON path + message).",
             typeof(ConfigView), null, [],
             (ConfigHandler h, CancellationToken ct) => h.GetAsync(ct)),
@@ -98,6 +114,18 @@ public static class ApiRoutes
         new("PUT", "/api/config/models/{name}", AuthLevel.Admin, "PutModelSpec", "Validates a model spec against its dataset's contract in force and stores it (201 new, 200 replaced); 400 lists every error.",
             typeof(ConfigWritten), typeof(object), [400, 413, 415],
             (HttpRequest req, string name, ConfigHandler h, CancellationToken ct) => h.PutModelSpecAsync(req, name, ct)),
+        new("GET", "/api/console", AuthLevel.Anonymous, "Console", "The console: one static page that lists uploads, datasets and models through this API with the caller's key.",
+            typeof(string), null, [],
+            (HttpResponse res, ConsoleHandler h) => h.GetPage(res))
+        {
+            Media = ["text/html"],
+        },
+        new("GET", "/api/console/{file}", AuthLevel.Anonymous, "ConsoleFile", "The console's script (console.js) or style sheet (console.css); any other name is 404.",
+            typeof(string), null, [404],
+            (HttpResponse res, string file, ConsoleHandler h) => h.GetFile(res, file))
+        {
+            Media = ["text/javascript", "text/css"],
+        },
         new("GET", "/api/openapi.json", AuthLevel.Anonymous, "OpenApi", "This document.",
             typeof(object), null, [],
             (OpenApiHandler h) => h.Get()),

@@ -91,14 +91,22 @@ public static class OpenApiDocument
             parameters.Add(new JsonObject { ["name"] = query.Name, ["in"] = "query", ["required"] = false, ["schema"] = schema });
         }
 
-        var responses = new JsonObject
+        var content = new JsonObject();
+        foreach (var media in route.Media ?? ["application/json"])
         {
-            ["200"] = new JsonObject
+            content[media] = new JsonObject { ["schema"] = media == "application/json" ? Ref(route.Response, schemas) : new JsonObject { ["type"] = "string" } };
+        }
+
+        var responses = new JsonObject { ["200"] = new JsonObject { ["description"] = "OK", ["content"] = content } };
+        if (route.Accepted is { } accepted)
+        {
+            responses["202"] = new JsonObject
             {
-                ["description"] = "OK",
-                ["content"] = new JsonObject { ["application/json"] = new JsonObject { ["schema"] = Ref(route.Response, schemas) } },
-            },
-        };
+                ["description"] = "Accepted: still in progress",
+                ["content"] = new JsonObject { ["application/json"] = new JsonObject { ["schema"] = Ref(accepted, schemas) } },
+            };
+        }
+
         foreach (var status in route.Errors)
         {
             responses[status.ToString(System.Globalization.CultureInfo.InvariantCulture)] = new JsonObject

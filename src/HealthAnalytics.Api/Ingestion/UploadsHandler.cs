@@ -41,7 +41,9 @@ public sealed class UploadsHandler(IUploadLedger ledger, IReportStore reports)
         return Results.Json(new UploadList(entries.Count, entries), ApiJson.Options);
     }
 
-    /// <summary>The quality report of one upload: JSON, or the HTML page when the client accepts text/html.</summary>
+    /// <summary>The quality report of one upload: JSON, or the HTML page when the client accepts text/html. While the
+    /// upload is still <c>processing</c> (no report yet): 202 with its ledger entry, whose progress fields say how far
+    /// the run has got (docs/console.md, "Progress").</summary>
     public async Task<IResult> GetAsync(HttpRequest request, string? uploadId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -56,6 +58,12 @@ public sealed class UploadsHandler(IUploadLedger ledger, IReportStore reports)
         }
 
         var entry = await ledger.FindAsync(uploadId!, cancellationToken);
+        if (entry is { Status: UploadStatus.Processing, ReportPath: null })
+        {
+            request.HttpContext.Response.Headers.RetryAfter = "5";
+            return Results.Json(entry, ApiJson.Options, statusCode: StatusCodes.Status202Accepted);
+        }
+
         var html = WantsHtml(request);
         var path = html ? entry?.HtmlReportPath : entry?.ReportPath;
         if (path is null)
@@ -72,7 +80,7 @@ public sealed class UploadsHandler(IUploadLedger ledger, IReportStore reports)
     private static IResult NotFound()
         => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Upload not found", detail: "No report exists for this upload id.");
 
-    private static bool WantsHtml(HttpRequest request)
+    internal static bool WantsHtml(HttpRequest request)
         => request.GetTypedHeaders().Accept.Any(a => a.MediaType.Equals("text/html", StringComparison.OrdinalIgnoreCase));
 
     private static string? Filter(HttpRequest request, string name, Dictionary<string, string[]> errors)

@@ -13,7 +13,7 @@ namespace HealthAnalytics.Api;
 /// <c>POST /api/models/{name}/versions/{version}/promote</c>, shared by both hosts. Names are checked against
 /// the spec catalog before any lookup and never echoed back.
 /// </summary>
-public sealed class ModelsHandler(ConfigCatalog config, IModelRegistry registry, TrainingService training, ChampionModels champions)
+public sealed class ModelsHandler(ConfigCatalog config, IModelRegistry registry, TrainingService training, ChampionModels champions, ITrainingLock trainingLock)
 {
     /// <summary>API JSON, plus NaN/Infinity for undefined metrics (a group with one class has no AUC).</summary>
     internal static readonly JsonSerializerOptions Json = new(ApiJson.Options) { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
@@ -41,8 +41,9 @@ public sealed class ModelsHandler(ConfigCatalog config, IModelRegistry registry,
         var versions = await registry.ListAsync(spec.Name, cancellationToken);
         var champion = versions.FirstOrDefault(v => v.Status == ModelStatus.Champion);
         var predictor = champion is null ? null : await champions.GetAsync(spec.Name, cancellationToken);
+        var progress = await trainingLock.GetProgressAsync(spec.Name, cancellationToken);
         return Results.Json(
-            new ModelDetail(spec.Name, spec.Task.Name(), spec.Dataset, spec.Description, spec.Label, spec.ScheduleGroup, spec.Promotion, champion?.Version, predictor?.InputSchema.Features, predictor?.InputSchema.Example, versions),
+            new ModelDetail(spec.Name, spec.Task.Name(), spec.Dataset, spec.Description, spec.Label, spec.ScheduleGroup, spec.Promotion, champion?.Version, predictor?.InputSchema.Features, predictor?.InputSchema.Example, versions, progress),
             Json);
     }
 
@@ -103,9 +104,11 @@ public sealed record ModelList(int Count, IReadOnlyList<ModelSummary> Items);
 
 /// <param name="Input">The champion's input schema: feature names, types, units, allowed categories.</param>
 /// <param name="Example">An instance a client can post to predict as-is.</param>
+/// <param name="Training">The stage of the training run in progress (reading, training, evaluating, registering); null when none runs.</param>
 public sealed record ModelDetail(
     string Name, string Task, string Dataset, string? Description, LabelSpec? Label, string ScheduleGroup, PromotionSpec Promotion,
-    string? ChampionVersion, IReadOnlyList<InputFeature>? Input, IReadOnlyDictionary<string, object?>? Example, IReadOnlyList<ModelVersion> Versions);
+    string? ChampionVersion, IReadOnlyList<InputFeature>? Input, IReadOnlyDictionary<string, object?>? Example, IReadOnlyList<ModelVersion> Versions,
+    TrainingProgress? Training = null);
 
 /// <param name="Status">trained, skipped (no new data), insufficientData.</param>
 public sealed record RetrainResponse(string Model, string Status, bool Promoted, string Reason, ModelVersion? Version);

@@ -125,6 +125,9 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
         public long Count;
         public long[]? CategoryCounts;
 
+        /// <summary>Numbers, integers and dates of columns that report values: their distribution (docs/ingestion.md).</summary>
+        public StreamingHistogram? Histogram;
+
         /// <summary>Missing cells of output rows by reason: a token, a <c>missingWhen</c> value (docs/contracts.md).</summary>
         public long MissingToken, MissingWhen;
 
@@ -132,7 +135,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
         public SortedDictionary<string, long>? SetMissing;
 
         public static ColumnStats Like(ColumnStats run) =>
-            new() { CategoryCounts = run.CategoryCounts is { } c ? new long[c.Length] : null };
+            new() { CategoryCounts = run.CategoryCounts is { } c ? new long[c.Length] : null, Histogram = run.Histogram?.NewEmpty() };
 
         public void Reset()
         {
@@ -141,6 +144,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
             Max = double.NegativeInfinity;
             Sum = 0;
             CategoryCounts?.AsSpan().Clear();
+            Histogram?.Reset();
             MissingToken = MissingWhen = 0;
             SetMissing?.Clear();
         }
@@ -154,6 +158,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
             Sum += batch.Sum;
             Min = Math.Min(Min, batch.Min);
             Max = Math.Max(Max, batch.Max);
+            Histogram?.Add(batch.Histogram!);
             if (CategoryCounts is { } counts)
             {
                 for (var i = 0; i < counts.Length; i++)
@@ -507,6 +512,8 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                         break;
                 }
             }
+
+            upload.Progress?.SetRows(_read); // once per batch: the ingestion service publishes it every few seconds
         }
 
         /// <summary>Commit stage (one task, in file order): a batch's statistics, groups and Parquet values join the run's.</summary>
@@ -787,6 +794,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                     plan.Stats.CategoryCounts = plan.ReportsValues ? new long[categories.Canonicals.Length] : null;
                 }
 
+                plan.Stats.Histogram = HistogramFor(plan);
                 _plans.Add(plan);
             }
 
@@ -803,6 +811,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                     Output = new OutputColumn(d.Name, OutputKind.Int32),
                     OutputIndex = _outputs.Count,
                 };
+                plan.Stats.Histogram = HistogramFor(plan);
                 _outputs.Add(plan);
                 if (d.Privacy == PrivacyRole.Quasi)
                 {
@@ -819,6 +828,12 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                 _keyPlans.Add(plan);
             }
         }
+
+        // Integers and day numbers never get bins narrower than 1; measurements down to 2^-20.
+        private static StreamingHistogram? HistogramFor(ColumnPlan plan) =>
+            plan.ReportsValues && plan.Type is ColumnType.Integer or ColumnType.Number or ColumnType.Date
+                ? new StreamingHistogram(plan.Type == ColumnType.Number ? -20 : 0)
+                : null;
 
         /// <summary>Clean stage (runs on worker threads): everything about a record that does not depend on earlier records.</summary>
         private void CleanBatch(RowBatch batch, BatchResults results)
@@ -1138,6 +1153,11 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                     stats.Sum += x;
                     stats.Min = Math.Min(stats.Min, x);
                     stats.Max = Math.Max(stats.Max, x);
+                    stats.Histogram?.Add(x);
+                }
+                else if (p.Type == ColumnType.Date && stats.Histogram is { } days)
+                {
+                    days.Add(cell.Bits); // the day number
                 }
 
                 if (isValue && stats.CategoryCounts is { } counts)
@@ -1305,6 +1325,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                 Max = numeric ? p.Max : null,
                 Mean = numeric ? p.Sum / p.Count : null,
                 Categories = CategoryReport(plan),
+                Histogram = ColumnHistogram.Of(p.Histogram?.Result(), plan.Type == ColumnType.Date),
                 MissingByRule = p.MissingToken + p.MissingWhen == 0 ? null : new SortedDictionary<string, long>(
                     new[] { (Rules.MissingToken, p.MissingToken), (Rules.MissingWhen, p.MissingWhen) }.Where(c => c.Item2 > 0).ToDictionary(c => c.Item1, c => c.Item2), StringComparer.Ordinal),
                 SetMissingByRule = p.SetMissing is { Count: > 0 } set ? new SortedDictionary<string, long>(set, StringComparer.Ordinal) : null,

@@ -28,4 +28,8 @@ public sealed record UploadRequest(
     string Dataset,
     string FileName,
     string ContentSha256,
-    Contracts.DatasetContract Contract);
+    Contracts.DatasetContract Contract)
+{
+    /// <summary>Where the cleaner reports rows read so far (docs/console.md, "Progress"); null when nobody watches.</summary>
+    public UploadProgress? Progress { get; init; }
+}

@@ -25,6 +25,11 @@ public interface IUploadLedger
     /// nothing was written.</returns>
     Task<bool> CompleteAsync(UploadLedgerEntry entry, CancellationToken cancellationToken);
 
+    /// <summary>Records how far the run holding <paramref name="entry"/>'s claim has got (one conditional update: only
+    /// while that run still holds the claim and the entry is <c>processing</c>).</summary>
+    /// <returns>False when nothing was written (the claim was lost, the entry is final, or it changed meanwhile).</returns>
+    Task<bool> ReportProgressAsync(UploadLedgerEntry entry, long bytes, long rows, DateTimeOffset at, CancellationToken cancellationToken);
+
     /// <summary>Entries matching every given filter (null = any), newest first, at most <paramref name="top"/>.</summary>
     Task<IReadOnlyList<UploadLedgerEntry>> QueryAsync(string? dataset, string? partner, UploadStatus? status, int top, CancellationToken cancellationToken);
 }
@@ -89,6 +94,16 @@ public sealed record UploadLedgerEntry
     public long RowsDuplicate { get; init; }
     public long RowsBlank { get; init; }
     public long RowsFixed { get; init; }
+
+    /// <summary>While <c>processing</c>: bytes of the upload the cleaner has read (of <see cref="SizeBytes"/>), as of
+    /// <see cref="ProgressAt"/>; when final, all bytes read.</summary>
+    public long ProgressBytes { get; init; }
+
+    /// <summary>While <c>processing</c>: rows read so far, as of <see cref="ProgressAt"/>; when final, <see cref="RowsRead"/>.</summary>
+    public long ProgressRows { get; init; }
+
+    /// <summary>When the progress was last written; null before the first write of the current attempt.</summary>
+    public DateTimeOffset? ProgressAt { get; init; }
     public DateTimeOffset ReceivedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
 }

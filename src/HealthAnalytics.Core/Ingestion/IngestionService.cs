@@ -139,13 +139,13 @@ public sealed partial class IngestionService
                 return skipped;
             }
 
-            var request = new UploadRequest(uploadId, name.Partner, name.Dataset, name.FileName, contentSha256, contract);
+            var progress = new UploadProgress();
+            var request = new UploadRequest(uploadId, name.Partner, name.Dataset, name.FileName, contentSha256, contract) { Progress = progress };
             try
             {
                 input.Position = 0;
                 await using var parquet = OpenTemp(parquetPath);
-                var report = await cleaner.CleanAsync(request, input, parquet, cancellationToken);
-                var entry = await CommitAsync(claim.Entry, report, parquet, cancellationToken);
+                var entry = await CleanAndCommitWithProgressAsync(claim.Entry, request, input, parquet, progress, cancellationToken);
                 if (entry is null)
                 {
                     return await ClaimLostAsync(claim.Entry);
@@ -216,8 +216,63 @@ public sealed partial class IngestionService
         return null;
     }
 
+    /// <summary>Runs the cleaner and the commit while a loop publishes the progress to the ledger every
+    /// <see cref="IngestionRunOptions.ProgressInterval"/> (docs/console.md, "Progress"). The loop lasts until the final
+    /// ledger write, so the totals of the last bytes read appear while the Parquet and the report are committed.</summary>
+    /// <returns>The final entry, or null when the claim was lost to another run.</returns>
+    private async Task<UploadLedgerEntry?> CleanAndCommitWithProgressAsync(UploadLedgerEntry claimed, UploadRequest request, Stream input, FileStream parquet, UploadProgress progress, CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var publishing = PublishProgressAsync(claimed, progress, stop.Token);
+        try
+        {
+            var report = await cleaner.CleanAsync(request, new ProgressCountingStream(input, progress), parquet, cancellationToken);
+            return await CommitAsync(claimed, report, parquet, progress, cancellationToken);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await publishing;
+        }
+    }
+
+    /// <summary>One conditional ledger update per interval while the bytes or rows moved; never throws (progress is
+    /// information, not part of the outcome: a failed write is logged and the next interval tries again).</summary>
+    private async Task PublishProgressAsync(UploadLedgerEntry claimed, UploadProgress progress, CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(options.Value.ProgressInterval, time);
+        long lastBytes = -1, lastRows = -1;
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop))
+            {
+                var (bytes, rows) = (progress.Bytes, progress.Rows);
+                if (bytes == lastBytes && rows == lastRows)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    if (await ledger.ReportProgressAsync(claimed, bytes, rows, time.GetUtcNow(), stop))
+                    {
+                        (lastBytes, lastRows) = (bytes, rows);
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogProgressFailed(log, claimed.UploadId, ex.GetType().Name);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // The upload was committed (or the run was cancelled): the final ledger write carries the totals.
+        }
+    }
+
     /// <returns>The final entry, or null when the claim was lost to another run (nothing written to the ledger).</returns>
-    private async Task<UploadLedgerEntry?> CommitAsync(UploadLedgerEntry claimed, QualityReport report, FileStream parquet, CancellationToken cancellationToken)
+    private async Task<UploadLedgerEntry?> CommitAsync(UploadLedgerEntry claimed, QualityReport report, FileStream parquet, UploadProgress progress, CancellationToken cancellationToken)
     {
         string? curatedPath = null;
         string? curatedSha256 = null;
@@ -251,6 +306,9 @@ public sealed partial class IngestionService
             RowsDuplicate = report.Rows.Duplicate,
             RowsBlank = report.Rows.Blank,
             RowsFixed = report.Rows.Fixed,
+            ProgressBytes = progress.Bytes,
+            ProgressRows = report.Rows.Read,
+            ProgressAt = time.GetUtcNow(),
             UpdatedAt = time.GetUtcNow(),
         };
 
@@ -558,4 +616,7 @@ public sealed partial class IngestionService
 
     [LoggerMessage(EventId = 1011, Level = LogLevel.Warning, Message = "Upload {UploadId}: the claim was taken over by another run; its outcome stands")]
     private static partial void LogClaimLost(ILogger logger, string uploadId);
+
+    [LoggerMessage(EventId = 1012, Level = LogLevel.Warning, Message = "Upload {UploadId}: writing progress to the ledger failed ({Reason}); the next interval tries again")]
+    private static partial void LogProgressFailed(ILogger logger, string uploadId, string reason);
 }

@@ -27,6 +27,7 @@ public static class IngestionServiceCollectionExtensions
             .BindConfiguration(IngestionRunOptions.SectionName)
             .Validate(o => o.MaxAttempts is >= 1 and <= 100, "Ingestion:MaxAttempts must be between 1 and 100.")
             .Validate(o => o.ClaimTimeout >= TimeSpan.FromSeconds(1) && o.ClaimTimeout <= TimeSpan.FromDays(1), "Ingestion:ClaimTimeout must be between 1 second and 1 day.")
+            .Validate(o => o.ProgressInterval >= TimeSpan.FromMilliseconds(100) && o.ProgressInterval <= TimeSpan.FromMinutes(10), "Ingestion:ProgressInterval must be between 100 ms and 10 minutes.")
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<Pseudonymizer>();

@@ -21,6 +21,9 @@ public enum UploadOutcome
 /// </summary>
 public sealed record QualityReport
 {
+    /// <summary>Smallest count a chart, histogram bin or category of the report's pictures shows (no small cells).</summary>
+    public const int MinCellRows = 10;
+
     public required string UploadId { get; init; }
     public required string Partner { get; init; }
     public required string Dataset { get; init; }
@@ -92,6 +95,9 @@ public sealed record ColumnReport
     public double? Mean { get; init; }
     public IDictionary<string, long>? Categories { get; init; }
 
+    /// <summary>Distribution of a number, integer or date column that reports values; null for other columns.</summary>
+    public ColumnHistogram? Histogram { get; init; }
+
     /// <summary>Cells of output rows read as missing by reason (<c>missing-token</c>, <c>missing-when</c>); null when none.</summary>
     public IDictionary<string, long>? MissingByRule { get; init; }
 
@@ -115,6 +121,28 @@ public sealed record UnknownColumn(int Position, string? NormalizedName)
         ArgumentNullException.ThrowIfNull(normalized);
         var hidden = normalized.Length > 64 || IdentifierPatterns.LooksLikeData(raw) || IdentifierPatterns.LooksLikeData(normalized);
         return new UnknownColumn(position, hidden ? null : normalized);
+    }
+}
+
+/// <summary>
+/// Equal-width bins over output rows (docs/ingestion.md, "Per-column statistics in the report"). A bin that fewer than
+/// <see cref="QualityReport.MinCellRows"/> rows hold is reported as 0 and its rows are added to <see cref="SuppressedRows"/>:
+/// no small cell, so a lone extreme value is not singled out.
+/// </summary>
+/// <param name="Low">Low edge of the first bin (a day number for dates: days since 0001-01-01).</param>
+/// <param name="Width">Bin width (a power of two; days for dates).</param>
+/// <param name="Dates">Whether the values are day numbers.</param>
+public sealed record ColumnHistogram(double Low, double Width, IList<long> Counts, long SuppressedRows, bool Dates)
+{
+    internal static ColumnHistogram? Of((double Low, double Width, long[] Counts)? bins, bool dates)
+    {
+        if (bins is not { } b)
+        {
+            return null;
+        }
+
+        var suppressed = b.Counts.Where(c => c is > 0 and < QualityReport.MinCellRows).Sum();
+        return new ColumnHistogram(b.Low, b.Width, [.. b.Counts.Select(c => c < QualityReport.MinCellRows ? 0 : c)], suppressed, dates);
     }
 }
 

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using HealthAnalytics.Reporting;
 
 namespace HealthAnalytics.Ingestion;
 
@@ -18,6 +19,15 @@ public static class QualityReportFormat
 
     public static string ToJson(QualityReport report) => JsonSerializer.Serialize(report, JsonOptions);
 
+    /// <summary>The page's one style sheet (constant, so a host that frames the page can allow it by hash: docs/console.md).</summary>
+    public const string StyleSheet =
+        "body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse;margin:1rem 0}" +
+        "td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left}th{background:#f3f3f3}" +
+        ".curated{color:#11692b}.rejected{color:#a31515}" +
+        ".charts{display:flex;flex-wrap:wrap;gap:1rem}figure.chart{margin:0;break-inside:avoid}figure.chart svg{max-width:100%;height:auto}" +
+        "figcaption{font-size:.85rem;color:#444;max-width:36rem}" +
+        "@media print{body{margin:0}h2{break-after:avoid}table,figure{break-inside:avoid}}";
+
     /// <summary>
     /// A self-contained HTML page (inline CSS, no script, no external resource). Every text is
     /// HTML-encoded, so a header or file name such as <c>=cmd|' /C calc'!A0</c> or <c>&lt;script&gt;</c> is
@@ -30,11 +40,9 @@ public static class QualityReportFormat
         static string E(object? value) => WebUtility.HtmlEncode(Convert.ToString(value, CultureInfo.InvariantCulture) ?? string.Empty);
         static string N(double? value) => value is { } v ? v.ToString("0.###", CultureInfo.InvariantCulture) : "";
         sb.Append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">")
-          .Append("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">")
+          .Append("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\"><link rel=\"icon\" href=\"data:,\">")
           .Append("<title>Quality report ").Append(E(report.UploadId)).Append("</title><style>")
-          .Append("body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse;margin:1rem 0}")
-          .Append("td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left}th{background:#f3f3f3}")
-          .Append(".curated{color:#11692b}.rejected{color:#a31515}</style></head><body>");
+          .Append(StyleSheet).Append("</style></head><body>");
         sb.Append("<h1>Quality report</h1><p class=\"").Append(report.Outcome == UploadOutcome.Curated ? "curated" : "rejected").Append("\"><strong>")
           .Append(E(report.Outcome.ToString().ToLowerInvariant())).Append("</strong></p>");
         sb.Append("<table><tbody>");
@@ -75,6 +83,11 @@ public static class QualityReportFormat
         }
 
         sb.Append("</tr></tbody></table>");
+        if (report.Outcome == UploadOutcome.Curated)
+        {
+            QualityReportCharts.Overview(sb, report);
+        }
+
         if (report.ViolationsByRule.Count > 0)
         {
             sb.Append("<h2>Violations by rule</h2><table><tbody>");
@@ -112,7 +125,7 @@ public static class QualityReportFormat
             sb.Append("<h2>Columns</h2><table><thead><tr><th>column</th><th>type</th><th>privacy</th><th>missing</th><th>invalid</th><th>fixed</th><th>min</th><th>max</th><th>mean</th><th>categories</th></tr></thead><tbody>");
             foreach (var c in report.Columns)
             {
-                var categories = c.Categories is null ? "" : string.Join(", ", c.Categories.Select(kv => $"{kv.Key}: {kv.Value}"));
+                var categories = QualityReportCharts.CategoryText(c);
                 sb.Append("<tr><td>").Append(E(c.Name)).Append("</td><td>").Append(E(c.Type)).Append("</td><td>").Append(E(c.Privacy))
                   .Append("</td><td>").Append(c.Missing).Append("</td><td>").Append(c.Invalid).Append("</td><td>").Append(c.Fixed)
                   .Append("</td><td>").Append(N(c.Min)).Append("</td><td>").Append(N(c.Max)).Append("</td><td>").Append(N(c.Mean))
@@ -120,6 +133,7 @@ public static class QualityReportFormat
             }
 
             sb.Append("</tbody></table>");
+            QualityReportCharts.Distributions(sb, report);
         }
 
         if (report.UnknownColumns.Count > 0)

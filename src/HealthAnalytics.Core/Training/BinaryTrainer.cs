@@ -26,7 +26,8 @@ public static class BinaryTrainer
         var strata = y.Select(v => v > 0.5 ? 1 : 0).ToArray();
         return SupervisedEvaluation.Run(
             spec, rows, y, strata, events, Learner(spec, schema, version, codeVersion, now), subgroupModel, missing,
-            (p, labels) => Metrics(p, labels, spec.Threshold), clock);
+            (p, labels) => Metrics(p, labels, spec.Threshold), clock,
+            (p, labels, evaluated, model) => [BinaryCurvesSection.Compute([.. p.Select(x => (float)x)], [.. labels.Select(v => v > 0.5)], model, evaluated, spec.Validation.Seed)]);
     }
 
     /// <summary>The rows with a label, their label as 0/1, and how many rows had none.</summary>

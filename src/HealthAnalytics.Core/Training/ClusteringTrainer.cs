@@ -162,7 +162,10 @@ public static class ClusteringTrainer
 
         return [.. Enumerable.Range(0, k).Select(c => new SubgroupProfile(
             c + 1, sizes[c], (double)sizes[c] / assignments.Length, means[c],
-            [.. distinct[c].OrderByDescending(d => Math.Abs(d.StandardizedDifference)).ThenBy(d => d.Feature, StringComparer.Ordinal).Take(3)]))];
+            [.. distinct[c].OrderByDescending(d => Math.Abs(d.StandardizedDifference)).ThenBy(d => d.Feature, StringComparer.Ordinal).Take(3)])
+        {
+            Standardized = new SortedDictionary<string, double>(distinct[c].ToDictionary(d => d.Feature, d => d.StandardizedDifference), StringComparer.Ordinal),
+        })];
 
         void Describe(string name, double[] values)
         {

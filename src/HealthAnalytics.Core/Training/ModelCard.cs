@@ -77,13 +77,16 @@ public sealed record ModelCard
 
     public string ToJson() => JsonSerializer.Serialize(this, CardJson);
 
+    /// <summary>The style sheet of <see cref="ToHtml"/>, the card's only style (docs/console.md).</summary>
+    public const string StyleSheet = ModelCardCharts.StyleSheet;
+
     public string ToHtml()
     {
         var html = new StringBuilder();
         string E(object? o) => WebUtility.HtmlEncode(Convert.ToString(o, CultureInfo.InvariantCulture) ?? "");
         string N(double d) => double.IsFinite(d) ? d.ToString("0.####", CultureInfo.InvariantCulture) : "n/a";
-        html.Append(CultureInfo.InvariantCulture, $"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{E(Model)} {E(Version)}</title>");
-        html.Append("<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:60rem}table{border-collapse:collapse;margin:.5rem 0 1.5rem}td,th{border:1px solid #ccc;padding:.25rem .6rem;text-align:left}</style></head><body>");
+        html.Append(CultureInfo.InvariantCulture, $"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\"><link rel=\"icon\" href=\"data:,\"><title>{E(Model)} {E(Version)}</title>");
+        html.Append("<style>").Append(StyleSheet).Append("</style></head><body>");
         html.Append(CultureInfo.InvariantCulture, $"<h1>Model card: {E(Model)}</h1><p>{E(Description)}</p>");
         html.Append(CultureInfo.InvariantCulture, $"<table><tr><th>version</th><td>{E(Version)}</td></tr><tr><th>task</th><td>{E(Task)}</td></tr><tr><th>trainer</th><td>{E(Trainer)}</td></tr><tr><th>status</th><td>{E(Status)}</td></tr><tr><th>decision</th><td>{E(Decision)}</td></tr><tr><th>dataset</th><td>{E(Dataset)} (contract {E(Lineage.ContractVersion)})</td></tr><tr><th>rows</th><td>{Lineage.Rows} ({Lineage.TrainRows} train, {Lineage.HoldoutRows} holdout{(Lineage.RowsWithoutOutcome > 0 ? $", {Lineage.RowsWithoutOutcome} left out: no label" : "")}) from {Lineage.Uploads.Count} uploads</td></tr><tr><th>keys</th><td>scoped by {E(Lineage.KeyScope)}; {Lineage.CrossPartnerKeyCollisions} cross-partner key collisions</td></tr><tr><th>trained</th><td>{E(TrainedAt.ToString("u", CultureInfo.InvariantCulture))}</td></tr></table>");
         if (Evaluation is { Kind: "cross-validation" } cv)
@@ -131,6 +134,7 @@ public sealed record ModelCard
             }
 
             html.Append("</table>");
+            ModelCardCharts.Groups(html, GroupMetrics, Evaluation?.Kind == "cross-validation" ? "out-of-fold, first repeat" : "holdout");
         }
 
         if (Subgroups.Count > 0)
@@ -142,6 +146,7 @@ public sealed record ModelCard
             }
 
             html.Append("</table>");
+            ModelCardCharts.Subgroups(html, Subgroups, KScores);
         }
 
         foreach (var section in Sections)

@@ -58,7 +58,11 @@ public sealed record ModelManifest
 /// <param name="Means">Mean of each numeric/boolean feature over the subgroup's training rows (missing left out);
 /// categorical features as the share of each category (<c>feature=value</c>).</param>
 /// <param name="Distinctive">Features whose subgroup mean is furthest from the overall mean, in overall SDs (signed).</param>
-public sealed record SubgroupProfile(int Subgroup, long Size, double Share, IReadOnlyDictionary<string, double> Means, IReadOnlyList<DistinctiveFeature> Distinctive);
+public sealed record SubgroupProfile(int Subgroup, long Size, double Share, IReadOnlyDictionary<string, double> Means, IReadOnlyList<DistinctiveFeature> Distinctive)
+{
+    /// <summary>Every feature's standardized difference from the overall mean (the card's heat map); null in older bundles.</summary>
+    public IReadOnlyDictionary<string, double>? Standardized { get; init; }
+}
 
 public sealed record DistinctiveFeature(string Feature, double StandardizedDifference);
 

@@ -99,11 +99,39 @@ public interface IModelArtifactStore
     Task<byte[]?> ReadModelAsync(string model, string version, CancellationToken cancellationToken);
 
     Task<string?> ReadCardAsync(string model, string version, CancellationToken cancellationToken);
+
+    /// <summary>The card.html of a version, or null when missing.</summary>
+    Task<string?> ReadCardHtmlAsync(string model, string version, CancellationToken cancellationToken);
 }
 
-/// <summary>A per-model lock (a blob lease in Azure) so two instances never train the same model at once.</summary>
+/// <summary>A per-model lock (a blob lease in Azure) so two instances never train the same model at once. The lock
+/// also carries the stage of the run holding it, so the stage is visible exactly while the run is alive.</summary>
 public interface ITrainingLock
 {
     /// <summary>The held lock (dispose to release), or null when another instance holds it.</summary>
-    Task<IAsyncDisposable?> TryAcquireAsync(string model, CancellationToken cancellationToken);
+    Task<ITrainingLease?> TryAcquireAsync(string model, CancellationToken cancellationToken);
+
+    /// <summary>The stage of the run that holds the model's lock now; null when no run holds it.</summary>
+    Task<TrainingProgress?> GetProgressAsync(string model, CancellationToken cancellationToken);
 }
+
+/// <summary>A held training lock.</summary>
+public interface ITrainingLease : IAsyncDisposable
+{
+    /// <summary>Records the run's stage (one small write per stage); never throws: the stage is information only.</summary>
+    Task ReportStageAsync(string stage, CancellationToken cancellationToken);
+}
+
+/// <summary>The stages a training run reports (docs/console.md, "Progress").</summary>
+public static class TrainingStages
+{
+    public const string Reading = "reading";
+    public const string Training = "training";
+    public const string Evaluating = "evaluating";
+    public const string Registering = "registering";
+}
+
+/// <param name="Stage">One of <see cref="TrainingStages"/>.</param>
+/// <param name="StartedAt">When the run took the lock.</param>
+/// <param name="StageAt">When it entered <paramref name="Stage"/>.</param>
+public sealed record TrainingProgress(string Stage, DateTimeOffset StartedAt, DateTimeOffset StageAt);

@@ -44,7 +44,8 @@ public static class RegressionTrainer
         var clock = Stopwatch.StartNew();
         var (rows, y, missing) = WithOutcome(spec, table);
         return SupervisedEvaluation.Run(
-            spec, rows, y, Quintiles(y), null, Learner(spec, schema, version, codeVersion, now), subgroupModel, missing, Metrics, clock);
+            spec, rows, y, Quintiles(y), null, Learner(spec, schema, version, codeVersion, now), subgroupModel, missing, Metrics, clock,
+            (predicted, observed, _, _) => [ResidualsSection.Compute(predicted, observed, spec.Label?.Column ?? "outcome")]);
     }
 
     /// <summary>The rows with an outcome, the outcome, and how many rows had none.</summary>

@@ -67,10 +67,13 @@ internal static class SupervisedEvaluation
     /// <param name="strata">Stratum of each row: the class (binary) or the outcome's quintile (regression).</param>
     /// <param name="events">Binary: minority-class rows; null for regression.</param>
     /// <param name="groupMetrics">Metrics of a subset of rows (group metrics); null: none.</param>
+    /// <param name="sections">The task's card sections (plots, docs/console.md) from the evaluated predictions: each row's
+    /// prediction by a model that did not see it (the holdout, or the first repeat's out-of-fold), its outcome, those rows,
+    /// and the model that scored them when there is one (holdout; null under cross-validation).</param>
     public static TrainedModel Run(
         ModelSpec spec, TrainingTable table, double[] y, int[] strata, long? events, ISupervisedLearner learner,
         ModelBundle? subgroupModel, int rowsWithoutOutcome, Func<double[], double[], IReadOnlyDictionary<string, double>> groupMetrics,
-        System.Diagnostics.Stopwatch clock)
+        System.Diagnostics.Stopwatch clock, Func<double[], double[], TrainingTable, ModelBundle?, IReadOnlyList<CardSection>>? sections = null)
     {
         var v = spec.Validation;
         var crossValidate = v.Kind == "cross-validation"
@@ -110,6 +113,7 @@ internal static class SupervisedEvaluation
                 TrainSeconds = clock.Elapsed.TotalSeconds,
                 Evaluation = summary,
                 RowsWithoutOutcome = rowsWithoutOutcome,
+                CardSections = sections?.Invoke(predictions, yHoldout, holdout, bundle) ?? [],
             };
         }
 
@@ -156,6 +160,7 @@ internal static class SupervisedEvaluation
             Evaluation = cvSummary,
             RowsWithoutOutcome = rowsWithoutOutcome,
             CrossValidation = new CrossValidationRun(table, y, assignments, v.Folds, foldMetrics),
+            CardSections = sections?.Invoke(firstRepeat, y, table, null) ?? [],
         };
     }
 

@@ -113,6 +113,7 @@ public sealed partial class TrainingService(
         }
 
         var clock = Stopwatch.StartNew();
+        await held.ReportStageAsync(TrainingStages.Reading, cancellationToken);
         // The catalog keeps a spec in force only while it fits the contract in force, so both are read from one snapshot.
         var schema = CuratedSchema.Of(snapshot.Contract(spec.Dataset) ?? throw new ModelSpecException("The spec's dataset has no contract in force."));
         var uploads = await curated.ListAsync(spec.Dataset, cancellationToken);
@@ -151,7 +152,9 @@ public sealed partial class TrainingService(
         var now = time.GetUtcNow();
         var versionId = NewVersionId(now);
         var request = new TrainingRequest(spec, schema, table, versionId, CodeVersion, now, subgroupModel);
+        await held.ReportStageAsync(TrainingStages.Training, cancellationToken);
         var trained = task.Train(request);
+        await held.ReportStageAsync(TrainingStages.Evaluating, cancellationToken);
 
         var metric = spec.Promotion.Metric;
         var score = trained.Metrics.TryGetValue(metric, out var m) ? m : double.NaN;
@@ -184,6 +187,7 @@ public sealed partial class TrainingService(
         };
 
         var card = ModelCard.From(spec, trained, version);
+        await held.ReportStageAsync(TrainingStages.Registering, cancellationToken);
         await artifacts.SaveAsync(spec.Name, versionId, trained.Bundle.ToBytes(), card.ToJson(), card.ToHtml(), cancellationToken);
         await registry.CreateAsync(version, cancellationToken);
 

@@ -83,6 +83,9 @@ public sealed class TableUploadLedger(TableClient table) : IUploadLedger
                 ClaimToken = entry.ClaimToken,
                 ClaimedUntil = entry.ClaimedUntil,
                 UpdatedAt = entry.UpdatedAt,
+                ProgressBytes = 0, // a new attempt starts over
+                ProgressRows = 0,
+                ProgressAt = null,
             };
             try
             {
@@ -131,6 +134,31 @@ public sealed class TableUploadLedger(TableClient table) : IUploadLedger
             {
                 // Changed under us (our own lost-response write, or a takeover): the next round reads who won.
             }
+        }
+    }
+
+    public async Task<bool> ReportProgressAsync(UploadLedgerEntry entry, long bytes, long rows, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        ArgumentException.ThrowIfNullOrEmpty(entry.ClaimToken);
+        var partitionKey = UploadNaming.SafeSegment(entry.Dataset);
+        var found = await table.GetEntityIfExistsAsync<TableEntity>(partitionKey, entry.UploadId, ["ClaimToken", "Status"], cancellationToken);
+        if (!found.HasValue || found.Value!.GetString("ClaimToken") != entry.ClaimToken || ParseStatus(found.Value.GetString("Status")) != UploadStatus.Processing)
+        {
+            return false;
+        }
+
+        // Merge of three properties, If-Match on the ETag just read: a completion or takeover in between wins, and
+        // the next interval tries again. One such update per interval, never per row.
+        var progress = new TableEntity(partitionKey, entry.UploadId) { ["ProgressBytes"] = bytes, ["ProgressRows"] = rows, ["ProgressAt"] = at };
+        try
+        {
+            await table.UpdateEntityAsync(progress, found.Value.ETag, TableUpdateMode.Merge, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status is 412 or 404)
+        {
+            return false;
         }
     }
 
@@ -209,6 +237,9 @@ public sealed class TableUploadLedger(TableClient table) : IUploadLedger
         ["RowsDuplicate"] = e.RowsDuplicate,
         ["RowsBlank"] = e.RowsBlank,
         ["RowsFixed"] = e.RowsFixed,
+        ["ProgressBytes"] = e.ProgressBytes,
+        ["ProgressRows"] = e.ProgressRows,
+        ["ProgressAt"] = e.ProgressAt,
         ["ReceivedAt"] = e.ReceivedAt,
         ["UpdatedAt"] = e.UpdatedAt,
     };
@@ -239,6 +270,9 @@ public sealed class TableUploadLedger(TableClient table) : IUploadLedger
         RowsDuplicate = t.GetInt64("RowsDuplicate") ?? 0,
         RowsBlank = t.GetInt64("RowsBlank") ?? 0,
         RowsFixed = t.GetInt64("RowsFixed") ?? 0,
+        ProgressBytes = t.GetInt64("ProgressBytes") ?? 0,
+        ProgressRows = t.GetInt64("ProgressRows") ?? 0,
+        ProgressAt = t.GetDateTimeOffset("ProgressAt"),
         ReceivedAt = t.GetDateTimeOffset("ReceivedAt") ?? default,
         UpdatedAt = t.GetDateTimeOffset("UpdatedAt") ?? default,
     };

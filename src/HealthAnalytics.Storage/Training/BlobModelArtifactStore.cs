@@ -26,6 +26,9 @@ public sealed class BlobModelArtifactStore(BlobContainerClient container) : IMod
     public async Task<string?> ReadCardAsync(string model, string version, CancellationToken cancellationToken) =>
         (await ReadAsync($"{model}/{version}/card.json", cancellationToken))?.ToString();
 
+    public async Task<string?> ReadCardHtmlAsync(string model, string version, CancellationToken cancellationToken) =>
+        (await ReadAsync($"{model}/{version}/card.html", cancellationToken))?.ToString();
+
     private async Task PutAsync(string name, BinaryData content, string contentType, CancellationToken cancellationToken)
     {
         // If-None-Match: * — a version's artifacts never change once written.

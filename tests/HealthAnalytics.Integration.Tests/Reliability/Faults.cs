@@ -175,6 +175,9 @@ public sealed class CrashingReportStore(IReportStore inner, CrashPlan plan) : IR
 
 public sealed class CrashingLedger(IUploadLedger inner, CrashPlan plan) : IUploadLedger
 {
+    public Task<bool> ReportProgressAsync(UploadLedgerEntry entry, long bytes, long rows, DateTimeOffset at, CancellationToken cancellationToken) =>
+        inner.ReportProgressAsync(entry, bytes, rows, at, cancellationToken);
+
     public Task<UploadLedgerEntry?> GetAsync(string dataset, string uploadId, CancellationToken cancellationToken) => inner.GetAsync(dataset, uploadId, cancellationToken);
 
     public Task<UploadLedgerEntry?> FindAsync(string uploadId, CancellationToken cancellationToken) => inner.FindAsync(uploadId, cancellationToken);

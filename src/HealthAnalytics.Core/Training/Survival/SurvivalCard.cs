@@ -57,6 +57,7 @@ public sealed record SurvivalCalibrationSection(string Predictions, IReadOnlyLis
     {
         ArgumentNullException.ThrowIfNull(html);
         html.Append(CultureInfo.InvariantCulture, $"<p>{E(Predictions)}: rows sorted by predicted S(t) and cut into equal groups of at least 30 rows (group 1 = lowest risk); observed = Kaplan–Meier of the group's rows.</p>");
+        SurvivalCardCharts.Calibration(html, this);
         foreach (var h in Horizons)
         {
             html.Append(CultureInfo.InvariantCulture, $"<h3>t = {N(h.Horizon)}: mean |predicted − observed| {N(h.MeanAbsoluteError)}</h3>");
@@ -94,6 +95,7 @@ public sealed record KaplanMeierSection(string Rows, IReadOnlyList<double> Times
     {
         ArgumentNullException.ThrowIfNull(html);
         html.Append(CultureInfo.InvariantCulture, $"<p>{E(Rows)}. Each cell: S(t) [95% interval], number at risk.</p>");
+        SurvivalCardCharts.KaplanMeier(html, this);
         foreach (var dimension in Curves.GroupBy(c => c.Dimension))
         {
             var curves = dimension.ToList();
