@@ -10,8 +10,9 @@ namespace HealthAnalytics.Api;
 /// </summary>
 public static partial class ApiErrorPolicy
 {
-    /// <summary>Policy of an HTML answer (a quality report): nothing runs, nothing loads, only the inline style.</summary>
-    public const string HtmlContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+    /// <summary>Policy of an HTML answer (a quality report, a model card): nothing runs, nothing loads from anywhere,
+    /// only the inline style; <c>data:</c> images for the page's empty icon, so a browser asks the host for nothing else.</summary>
+    public const string HtmlContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
     /// <summary>Policy of every other answer (JSON, problems): a browser that renders one anyway gets nothing to run.</summary>
     public const string DataContentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'";
@@ -54,17 +55,25 @@ public static partial class ApiErrorPolicy
     }
 
     /// <summary>The security headers of one answer: no sniffing, no caching (every answer is data or about data), no
-    /// referrer, no framing, and a content security policy strict for HTML and closed for everything else.</summary>
+    /// referrer, no framing, and a content security policy strict for HTML and closed for everything else. A handler
+    /// that set its own policy and caching keeps them (the console's files: docs/console.md).</summary>
     public static void AddSecurityHeaders(HttpResponse response)
     {
         ArgumentNullException.ThrowIfNull(response);
         var headers = response.Headers;
         headers.XContentTypeOptions = "nosniff";
-        headers.CacheControl = "no-store";
+        if (string.IsNullOrEmpty(headers.CacheControl))
+        {
+            headers.CacheControl = "no-store";
+        }
+
         headers["Referrer-Policy"] = "no-referrer";
         headers.XFrameOptions = "DENY";
         var html = response.ContentType?.StartsWith("text/html", StringComparison.OrdinalIgnoreCase) == true;
-        headers.ContentSecurityPolicy = html ? HtmlContentSecurityPolicy : DataContentSecurityPolicy;
+        if (string.IsNullOrEmpty(headers.ContentSecurityPolicy))
+        {
+            headers.ContentSecurityPolicy = html ? HtmlContentSecurityPolicy : DataContentSecurityPolicy;
+        }
     }
 
     // The route is left out on purpose: a client may type an identifier into a route value.
