@@ -1,3 +1,4 @@
+using HealthAnalytics.Synthetic.Trials;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -19,7 +20,7 @@ namespace HealthAnalytics.Browser.Tests;
 /// Debian chromium for the whole class (docs/console.md, "Tests"): a stored contract whose categories are markup, an
 /// upload whose header and cells use them, an upload to a dataset and partner named like markup, and a model of each
 /// task trained: the two shipped ones (binary classification, clustering), a regression spec on the same dataset and the
-/// synthetic survival cohort's spec on its own upload.
+/// synthetic survival cohort's spec on its own upload, and the veteran trial's treatment-effect spec on its export.
 /// </summary>
 public sealed class BrowserFixture : IAsyncLifetime
 {
@@ -35,6 +36,7 @@ public sealed class BrowserFixture : IAsyncLifetime
     public const string Subgroups = "patient-subgroups";
     public const string Regression = "hba1c-level";
     public const string Survival = "survival-cohort-risk";
+    public const string TreatmentEffect = "veteran-benefit";
 
     private const string RegressionSpec = """
         {"name":"hba1c-level","description":"HbA1c from demographics and glucose (browser tests).","task":"regression","dataset":"encounters","label":"hba1c",
@@ -91,20 +93,25 @@ public sealed class BrowserFixture : IAsyncLifetime
         await PutAsync("/api/config/contracts/survival-cohort", await File.ReadAllTextAsync(Path.Combine(RepoRoot(), "src", "HealthAnalytics.Synthetic", "Cohorts", "survival-cohort.contract.json"), ct), ct);
         await PutAsync($"/api/config/models/{Survival}", await File.ReadAllTextAsync(Path.Combine(RepoRoot(), "src", "HealthAnalytics.Synthetic", "Cohorts", "survival-cohort.spec.json"), ct), ct);
         await PutAsync($"/api/config/models/{Regression}", RegressionSpec, ct);
+        var trial = TrialExports.Export("veteran", Path.Combine(RepoRoot(), "tests", "corpora", "clinical"));
+        await PutAsync($"/api/config/contracts/{trial.Dataset}", trial.ContractJson, ct);
+        await PutAsync($"/api/config/models/{TreatmentEffect}", trial.SpecJson, ct);
         var (configured, _) = await Wait.ForAsync(async () =>
         {
             var config = await Http.GetStringAsync(new Uri("/api/config", UriKind.Relative), ct);
-            return config.Contains(Survival, StringComparison.Ordinal) && config.Contains(Regression, StringComparison.Ordinal) ? config : null;
+            return config.Contains(Survival, StringComparison.Ordinal) && config.Contains(Regression, StringComparison.Ordinal)
+                && config.Contains(TreatmentEffect, StringComparison.Ordinal) ? config : null;
         }, TimeSpan.FromSeconds(30));
         Assert.NotNull(configured);
         await storage.UploadAsync("demo-hospital/encounters/hostile.csv", HostileUpload());
         await storage.UploadAsync("site-1/survival-cohort/cohort.csv", SurvivalUpload());
         await storage.UploadAsync($"{HostilePartner}/{HostileDataset}/x.csv", Encoding.UTF8.GetBytes("a,b\n1,2\n"));
+        await storage.UploadAsync($"va-hospital/{trial.Dataset}/veteran.csv", Encoding.UTF8.GetBytes(trial.Csv));
         var (final, elapsed) = await Wait.ForAsync(async () =>
         {
             using var doc = JsonDocument.Parse(await Http.GetStringAsync(new Uri("/api/uploads", UriKind.Relative), ct));
             var items = doc.RootElement.GetProperty("items").EnumerateArray().ToList();
-            return items.Count == 3 && items.All(i => i.GetProperty("status").GetString() != "processing")
+            return items.Count == 4 && items.All(i => i.GetProperty("status").GetString() != "processing")
                 ? items.Select(i => (Id: i.GetProperty("uploadId").GetString()!, Status: i.GetProperty("status").GetString()!, Dataset: i.GetProperty("dataset").GetString()!)).ToList()
                 : null;
         }, TimeSpan.FromMinutes(3));
@@ -112,8 +119,9 @@ public sealed class BrowserFixture : IAsyncLifetime
         CuratedUploadId = final.Single(u => u.Dataset == "encounters" && u.Status == "curated").Id;
         HostileUploadId = final.Single(u => u.Dataset == HostileDataset).Id;
         Assert.Equal("curated", final.Single(u => u.Dataset == "survival-cohort").Status);
+        Assert.Equal("curated", final.Single(u => u.Dataset == trial.Dataset).Status);
 
-        foreach (var model in new[] { Subgroups, Risk, Regression, Survival })
+        foreach (var model in new[] { Subgroups, Risk, Regression, Survival, TreatmentEffect })
         {
             using var retrain = await Http.PostAsync(new Uri($"/api/models/{model}/retrain", UriKind.Relative), null, ct);
             var body = await retrain.Content.ReadAsStringAsync(ct);

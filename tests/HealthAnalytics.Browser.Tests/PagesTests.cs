@@ -5,7 +5,7 @@ namespace HealthAnalytics.Browser.Tests;
 
 /// <summary>
 /// The console, a quality report and a model card of each task trained here (binary classification, clustering,
-/// regression, survival) in a
+/// regression, survival, treatment effect) in a
 /// real headless chromium against the dev host over Azurite (docs/console.md, "Tests"): they render with charts whose
 /// axes are labelled, log no error, request nothing outside the host, and show hostile names as text. Screenshots go to
 /// <c>.tmp/browser/</c>.
@@ -23,11 +23,11 @@ public sealed class PagesTests(BrowserFixture fixture) : IClassFixture<BrowserFi
         Assert.Contains("script-src 'self'", (await response.AllHeadersAsync())["content-security-policy"], StringComparison.Ordinal);
         await page.WaitForSelectorAsync("body[data-loaded=true]");
 
-        Assert.Equal(3, await page.Locator("#uploads tbody tr").CountAsync());
-        Assert.Equal(2, await page.Locator("#contracts tbody tr").CountAsync());
+        Assert.Equal(4, await page.Locator("#uploads tbody tr").CountAsync());
+        Assert.Equal(3, await page.Locator("#contracts tbody tr").CountAsync());
         var encounters = page.Locator("#contracts tbody tr").Filter(new LocatorFilterOptions { Has = page.Locator("td:first-child", new PageLocatorOptions { HasTextString = "encounters" }) });
         Assert.Equal("1.0.1-hostile", await encounters.Locator("td").Nth(1).TextContentAsync());
-        foreach (var model in new[] { BrowserFixture.Risk, BrowserFixture.Subgroups, BrowserFixture.Regression, BrowserFixture.Survival })
+        foreach (var model in new[] { BrowserFixture.Risk, BrowserFixture.Subgroups, BrowserFixture.Regression, BrowserFixture.Survival, BrowserFixture.TreatmentEffect })
         {
             var block = page.Locator($"div.model[data-model='{model}']");
             Assert.Equal(1, await block.Locator("tbody tr").CountAsync());
@@ -88,6 +88,7 @@ public sealed class PagesTests(BrowserFixture fixture) : IClassFixture<BrowserFi
     [InlineData(BrowserFixture.Subgroups, new[] { "chart-subgroups", "chart-kscores" })]
     [InlineData(BrowserFixture.Regression, new[] { "chart-residuals", "chart-observed", "chart-groups" })]
     [InlineData(BrowserFixture.Survival, new[] { "chart-survival-calibration", "chart-km0", "chart-km1", "chart-km2", "chart-km3", "chart-groups" })]
+    [InlineData(BrowserFixture.TreatmentEffect, new[] { "chart-effect-forest", "chart-qini" })]
     public async Task ModelCard_OfEachTask_DrawsItsPlots_WithLabelledAxes(string model, string[] charts)
     {
         var (page, watch) = await PageWatch.OpenAsync(fixture);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using HealthAnalytics.Reporting;
 using static HealthAnalytics.Training.CardHtml;
 
 namespace HealthAnalytics.Training.Effects;
@@ -126,6 +127,15 @@ public sealed record BenefitSubgroupsSection(IReadOnlyList<SubgroupLeaf> Leaves,
         }
 
         Table(html, ["leaf", "rule", "rows", "share", "mean predicted effect", "effect [95%] (estimation half)", string.Create(CultureInfo.InvariantCulture, $"forest plot ({N(min)} … {N(max)}, dashed = 0)"), "verdict"], rows);
+        var forest = Leaves.Select(l => new ForestRow("leaf " + l.Id.ToString(CultureInfo.InvariantCulture), l.Effect.Value, l.Effect.Lower, l.Effect.Upper)).ToList();
+        if (Ate is not null)
+        {
+            forest.Add(new ForestRow("all patients", Ate.Value, Ate.Lower, Ate.Upper));
+        }
+
+        // The leaves by number only: their rules are in the table above, and a rule may be long.
+        html.Append("<div class=\"charts\">").Append(SvgChart.Forest("effect-forest", "Effect per benefit subgroup", "effect (treated − control) with 95% interval", "subgroup", forest,
+            caption: "Estimated on the half the tree was not grown on. Dashed: no effect.")).Append("</div>");
         html.Append("<p>").Append(E(Direction == OutcomeDirection.LowerIsBetter ? "Effects are treated − control; lower is better, so a negative effect is a benefit." : "Effects are treated − control; higher is better.")).Append("</p>");
     }
 }
@@ -143,6 +153,10 @@ public sealed record QiniSection(EffectLearner Learner, Estimate Coefficient, IR
         html.Append("<p>Qini coefficient ").Append(EffectCard.Interval(Coefficient)).Append(" (area between targeting by predicted benefit and random targeting; above 0 = the ranking helps).</p>");
         Table(html, ["share treated (highest predicted benefit first)", "cumulative benefit per patient", "random targeting"],
             Curve.Select(p => (IEnumerable<string>)[N(p.Fraction), N(p.Gain), N(p.Random)]));
+        html.Append("<div class=\"charts\">").Append(SvgChart.Lines("qini", "Qini curve", "share treated (highest predicted benefit first)", "cumulative benefit per patient",
+            [new ChartLine("targeting by predicted benefit", [.. Curve.Select(p => (p.Fraction, p.Gain))], ChartLineKind.LineWithPoints),
+             new ChartLine("random targeting", [.. Curve.Select(p => (p.Fraction, p.Random))])],
+            x: new AxisRange(0, 1), caption: "Out-of-fold predictions: no patient is ranked by a model that saw it.")).Append("</div>");
     }
 }
 
