@@ -1,4 +1,3 @@
-using HealthAnalytics.Synthetic.Trials;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -6,6 +5,7 @@ using System.Text.Json.Nodes;
 using HealthAnalytics.DevHost;
 using HealthAnalytics.Integration.Tests;
 using HealthAnalytics.Synthetic.Cohorts;
+using HealthAnalytics.Synthetic.Trials;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;

@@ -17,8 +17,6 @@ namespace HealthAnalytics.Training.Tests;
 /// </summary>
 public sealed class ReferenceFoldsTests
 {
-    private static readonly JsonObject Suite = JsonNode.Parse(File.ReadAllText(Path.Combine(CsvTable.RepoRoot, "tests", "corpora", "clinical", "suite.json")))!.AsObject();
-
     [Theory]
     [InlineData("pima-diabetes")]
     [InlineData("pima-tr2-diabetes")]
@@ -148,50 +146,24 @@ public sealed class ReferenceFoldsTests
 
         public static SuiteTask Load(string id)
         {
-            var task = Suite["tasks"]!.AsArray().Single(t => t!["id"]!.GetValue<string>() == id)!;
-            var tableId = task["table"]!.GetValue<string>();
-            var tableSpec = Suite["tables"]!.AsArray().Single(t => t!["id"]!.GetValue<string>() == tableId)!;
-            var csv = CsvTable.Read(Path.Combine("tests", "corpora", "clinical", tableSpec["file"]!.GetValue<string>()));
-            var tokens = tableSpec["missingTokens"]!.AsArray().Select(t => t!.GetValue<string>()).Append("").ToHashSet(StringComparer.Ordinal);
-            var declared = task["missingValues"]!.AsObject().ToDictionary(p => p.Key, p => p.Value!.AsArray().Select(v => v!.GetValue<double>()).ToHashSet());
+            var data = SuiteTaskTable.Load(id);
+            var task = data.Task;
             var binary = task["kind"]!.GetValue<string>() == "binary";
 
-            // Features as the suite configures them; the outcome column as the contract would type it.
-            var columns = new List<CuratedColumn>();
-            var numeric = new Dictionary<string, double[]>(StringComparer.Ordinal);
-            var categorical = new Dictionary<string, string?[]>(StringComparer.Ordinal);
-            var features = new List<FeatureSpec>();
-            foreach (var f in task["features"]!.AsArray())
-            {
-                var name = f!["name"]!.GetValue<string>();
-                var isCategorical = f["kind"]!.GetValue<string>() == "categorical";
-                columns.Add(Column(name, isCategorical ? ColumnType.Category : ColumnType.Number));
-                features.Add(new FeatureSpec(name, isCategorical ? FeatureKind.Categorical : FeatureKind.Numeric));
-                if (isCategorical)
-                {
-                    categorical[name] = [.. csv.Rows.Select(r => tokens.Contains(csv.Text(r, name)) ? null : csv.Text(r, name))];
-                }
-                else
-                {
-                    numeric[name] = [.. csv.Rows.Select(r => Number(csv.Text(r, name), tokens, declared.GetValueOrDefault(name)))];
-                }
-            }
-
+            // Features as the suite configures them (SuiteTaskTable); the outcome column as the contract would type it.
             var label = (binary ? task["label"] : task["outcome"])!.AsObject();
             var column = label["column"]!.GetValue<string>();
             LabelSpec labelSpec;
             if (label["positive"] is JsonArray positive)
             {
-                var numbers = positive.All(p => p!.GetValueKind() == JsonValueKind.Number);
                 labelSpec = new LabelSpec { Column = column, Positive = [.. positive.Select(p => JsonSerializer.SerializeToElement(p))] };
-                columns.Add(Column(column, numbers ? ColumnType.Number : ColumnType.String));
-                if (numbers)
+                if (positive.All(p => p!.GetValueKind() == JsonValueKind.Number))
                 {
-                    numeric[column] = [.. csv.Rows.Select(r => Number(csv.Text(r, column), tokens, null))];
+                    data.AddNumber(column);
                 }
                 else
                 {
-                    categorical[column] = [.. csv.Rows.Select(r => tokens.Contains(csv.Text(r, column)) ? null : csv.Text(r, column))];
+                    data.AddCategory(column, ColumnType.String);
                 }
             }
             else
@@ -200,8 +172,7 @@ public sealed class ReferenceFoldsTests
                 labelSpec = threshold is null
                     ? LabelSpec.FromString(column)
                     : new LabelSpec { Column = column, Threshold = threshold["value"]!.GetValue<double>(), Operator = threshold["operator"]!.GetValue<string>() };
-                columns.Add(Column(column, ColumnType.Number));
-                numeric[column] = [.. csv.Rows.Select(r => Number(csv.Text(r, column), tokens, null))];
+                data.AddNumber(column);
             }
 
             var options = task["trainer"]!["options"]!.AsObject();
@@ -211,19 +182,19 @@ public sealed class ReferenceFoldsTests
                 Task = binary ? ModelTask.BinaryClassification : ModelTask.Regression,
                 Dataset = "reference",
                 Label = labelSpec,
-                Features = features,
+                Features = data.Features,
                 Trainer = binary
                     ? new TrainerSpec { Name = "logistic-regression", L2Regularization = options["l2Regularization"]!.GetValue<double>(), L1Regularization = options["l1Regularization"]!.GetValue<double>() }
                     : new TrainerSpec { Name = "ridge", Alpha = options["alpha"]!.GetValue<double>() },
                 Promotion = new PromotionSpec { Metric = binary ? "auc" : "rmse" },
                 MinimumRows = 10,
             };
-            var schema = new CuratedSchema("reference", "1", [], columns);
+            var schema = new CuratedSchema("reference", "1", [], data.Columns);
             Assert.Empty(ModelSpecReader.Validate(spec, schema));
-            var table = new TrainingTable(csv.Rows.Count, numeric, categorical);
+            var table = data.Table;
 
             // The product's outcome rules decide which rows have an outcome; the fold file marks the others -1.
-            var folds = CsvTable.Read(Path.Combine("tests", "corpora", "clinical", task["folds"]!.GetValue<string>())).Rows.Select(r => int.Parse(r[0], CultureInfo.InvariantCulture)).ToArray();
+            var folds = data.Folds;
             double[] y;
             if (binary)
             {
@@ -238,20 +209,6 @@ public sealed class ReferenceFoldsTests
             }
 
             return new SuiteTask { Spec = spec, Schema = schema, Table = table, Y = y, Folds = folds, Binary = binary };
-        }
-
-        private static CuratedColumn Column(string name, ColumnType type) =>
-            new(name, type, PrivacyRole.None, null, [], Derived: false, Dropped: false, new ColumnSpec { Name = name, Type = type });
-
-        private static double Number(string text, HashSet<string> tokens, HashSet<double>? declaredMissing)
-        {
-            if (tokens.Contains(text))
-            {
-                return double.NaN;
-            }
-
-            var value = double.Parse(text, CultureInfo.InvariantCulture);
-            return declaredMissing?.Contains(value) == true ? double.NaN : value;
         }
     }
 }

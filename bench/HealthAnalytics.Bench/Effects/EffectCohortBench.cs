@@ -44,13 +44,13 @@ internal static class EffectCohortBench
         }
 
         spec["effects"] = new JsonObject { ["truth"] = "true_effect" };
-        await Put(client, new Uri(baseAddress, $"/api/config/contracts/{dataset}"), contract.ToJsonString(), ct);
-        await Put(client, new Uri(baseAddress, $"/api/config/models/{model}"), spec.ToJsonString(), ct);
+        await EffectHttp.PutAsync(client, new Uri(baseAddress, $"/api/config/contracts/{dataset}"), contract.ToJsonString(), ct);
+        await EffectHttp.PutAsync(client, new Uri(baseAddress, $"/api/config/models/{model}"), spec.ToJsonString(), ct);
 
         var uploads = blobs.GetBlobContainerClient("uploads");
         await uploads.CreateIfNotExistsAsync(cancellationToken: ct);
         await uploads.GetBlobClient($"bench-effects/{dataset}/cohort-{seed}.csv").UploadAsync(BinaryData.FromString(Csv(cohort)), overwrite: true, ct);
-        await WaitCuratedAsync(client, new Uri(baseAddress, $"/api/uploads?dataset={dataset}"), ct);
+        await EffectHttp.WaitCuratedAsync(client, new Uri(baseAddress, $"/api/uploads?dataset={dataset}"), TimeSpan.FromSeconds(300), ct);
 
         var clock = Stopwatch.StartNew();
         using var retrain = await client.PostAsync(new Uri(baseAddress, $"/api/models/{model}/retrain"), null, ct);
@@ -202,31 +202,5 @@ internal static class EffectCohortBench
         }
 
         return output.ToString();
-    }
-
-    private static async Task Put(HttpClient client, Uri uri, string json, CancellationToken ct)
-    {
-        using var put = await client.PutAsync(uri, new StringContent(json, Encoding.UTF8, "application/json"), ct);
-        if (put.StatusCode is not (HttpStatusCode.Created or HttpStatusCode.OK))
-        {
-            throw new InvalidOperationException($"PUT {uri.AbsolutePath} answered {(int)put.StatusCode}: {await put.Content.ReadAsStringAsync(ct)}");
-        }
-    }
-
-    private static async Task WaitCuratedAsync(HttpClient client, Uri uploads, CancellationToken ct)
-    {
-        var deadline = Stopwatch.GetTimestamp() + (300 * Stopwatch.Frequency);
-        while (Stopwatch.GetTimestamp() < deadline)
-        {
-            var items = JsonNode.Parse(await client.GetStringAsync(uploads, ct))!["items"]!.AsArray();
-            if (items.Count > 0 && items[0]!["status"]!.GetValue<string>() is "curated")
-            {
-                return;
-            }
-
-            await Task.Delay(250, ct);
-        }
-
-        throw new TimeoutException("the cohort upload was not curated within 300 s");
     }
 }

@@ -115,13 +115,13 @@ public static class EffectTrialsBench
         var spec = await File.ReadAllTextAsync(Path.Combine(directory, stem + ".spec.json"), ct);
         var dataset = JsonNode.Parse(contract)!["name"]!.GetValue<string>();
         var model = JsonNode.Parse(spec)!["name"]!.GetValue<string>();
-        await PutAsync(client, new Uri(baseAddress, $"/api/config/contracts/{dataset}"), contract, ct);
-        await PutAsync(client, new Uri(baseAddress, $"/api/config/models/{model}"), spec, ct);
+        await EffectHttp.PutAsync(client, new Uri(baseAddress, $"/api/config/contracts/{dataset}"), contract, ct);
+        await EffectHttp.PutAsync(client, new Uri(baseAddress, $"/api/config/models/{model}"), spec, ct);
 
         var uploads = blobs.GetBlobContainerClient("uploads");
         await uploads.CreateIfNotExistsAsync(cancellationToken: ct);
         await uploads.GetBlobClient($"{Partner}/{dataset}/{stem}.csv").UploadAsync(new BinaryData(await File.ReadAllBytesAsync(Path.Combine(directory, stem + ".csv"), ct)), overwrite: true, ct);
-        await WaitCuratedAsync(client, new Uri(baseAddress, $"/api/uploads?dataset={dataset}"), ct);
+        await EffectHttp.WaitCuratedAsync(client, new Uri(baseAddress, $"/api/uploads?dataset={dataset}"), TimeSpan.FromSeconds(180), ct);
 
         var clock = Stopwatch.StartNew();
         using var retrain = await client.PostAsync(new Uri(baseAddress, $"/api/models/{model}/retrain"), null, ct);
@@ -171,38 +171,6 @@ public static class EffectTrialsBench
         }
 
         return result;
-    }
-
-    private static async Task PutAsync(HttpClient client, Uri uri, string json, CancellationToken ct)
-    {
-        using var put = await client.PutAsync(uri, new StringContent(json, Encoding.UTF8, "application/json"), ct);
-        if (put.StatusCode is not (HttpStatusCode.Created or HttpStatusCode.OK))
-        {
-            throw new InvalidOperationException($"PUT {uri.AbsolutePath} answered {(int)put.StatusCode}: {await put.Content.ReadAsStringAsync(ct)}");
-        }
-    }
-
-    private static async Task WaitCuratedAsync(HttpClient client, Uri uploads, CancellationToken ct)
-    {
-        var deadline = Stopwatch.GetTimestamp() + (180 * Stopwatch.Frequency);
-        while (Stopwatch.GetTimestamp() < deadline)
-        {
-            var items = JsonNode.Parse(await client.GetStringAsync(uploads, ct))!["items"]!.AsArray();
-            var status = items.Count == 0 ? null : items[0]!["status"]!.GetValue<string>();
-            if (status == "curated")
-            {
-                return;
-            }
-
-            if (status is "rejected" or "failed")
-            {
-                throw new InvalidOperationException($"the upload was {status} (see GET /api/uploads/{items[0]!["uploadId"]})");
-            }
-
-            await Task.Delay(250, ct);
-        }
-
-        throw new TimeoutException("the upload was not curated within 180 s");
     }
 
     private static string Markdown(List<JsonObject> results, DateTimeOffset startedAt)

@@ -27,7 +27,7 @@ public static class TrialExports
     public static TrialExport Export(string name, string corpusDirectory)
     {
         ArgumentNullException.ThrowIfNull(corpusDirectory);
-        var (header, rows) = ReadR(Path.Combine(corpusDirectory, name + ".csv"));
+        var (header, rows) = RExport.Read(Path.Combine(corpusDirectory, name + ".csv"));
         return name switch
         {
             "veteran" => Veteran(header, rows),
@@ -225,41 +225,5 @@ public static class TrialExports
         }
 
         return csv.ToString();
-    }
-
-    /// <summary>R's <c>write.csv</c> output: a quoted header, quoted strings, <c>NA</c> (unquoted) for missing.</summary>
-    private static (string[] Header, List<string?[]> Rows) ReadR(string path)
-    {
-        var lines = File.ReadAllLines(path).Where(l => l.Length > 0).ToList();
-        var header = Split(lines[0]).Select(h => h!).ToArray();
-        return (header, [.. lines.Skip(1).Select(Split)]);
-    }
-
-    private static string?[] Split(string line)
-    {
-        var cells = new List<string?>();
-        var i = 0;
-        while (i <= line.Length)
-        {
-            string cell;
-            var quoted = i < line.Length && line[i] == '"';
-            if (quoted)
-            {
-                var end = line.IndexOf('"', i + 1);
-                cell = line[(i + 1)..end];
-                i = end + 2;
-            }
-            else
-            {
-                var end = line.IndexOf(',', i);
-                end = end < 0 ? line.Length : end;
-                cell = line[i..end];
-                i = end + 1;
-            }
-
-            cells.Add(!quoted && cell == "NA" ? null : cell);
-        }
-
-        return [.. cells];
     }
 }

@@ -1,6 +1,9 @@
 using System.Globalization;
-using HealthAnalytics.Training.Tests.Support;
+using System.Text.Json.Nodes;
+using HealthAnalytics.Contracts;
+using HealthAnalytics.Curated;
 using HealthAnalytics.Training.Survival;
+using HealthAnalytics.Training.Tests.Support;
 
 namespace HealthAnalytics.Training.Tests.Survival;
 
@@ -113,4 +116,87 @@ internal static class ClinicalTables
         "ridge2" => new CoxOptions { Ties = CoxTies.Efron, L2Penalty = 2 },
         _ => new CoxOptions { Ties = CoxTies.Efron, L2Penalty = 0 },
     };
+}
+
+/// <summary>
+/// A task of the clinical suite (<c>tests/corpora/clinical/suite.json</c>) read the way the suite configures it, for the
+/// in-process reference-fold tests: its table, the feature columns typed with the table's missing tokens and the task's
+/// declared missing values as missing, and the committed folds (-1 = no outcome). The outcome columns are the caller's.
+/// </summary>
+internal sealed class SuiteTaskTable
+{
+    private static readonly JsonObject Suite = JsonNode.Parse(File.ReadAllText(Path.Combine(CsvTable.RepoRoot, "tests", "corpora", "clinical", "suite.json")))!.AsObject();
+
+    private readonly HashSet<string> _tokens;
+    private readonly Dictionary<string, HashSet<double>> _declaredMissing;
+
+    private SuiteTaskTable(JsonObject task, CsvTable csv, HashSet<string> tokens, Dictionary<string, HashSet<double>> declaredMissing)
+    {
+        Task = task;
+        Csv = csv;
+        _tokens = tokens;
+        _declaredMissing = declaredMissing;
+    }
+
+    public JsonObject Task { get; }
+
+    public CsvTable Csv { get; }
+
+    public List<CuratedColumn> Columns { get; } = [];
+
+    public Dictionary<string, double[]> Numeric { get; } = new(StringComparer.Ordinal);
+
+    public Dictionary<string, string?[]> Categorical { get; } = new(StringComparer.Ordinal);
+
+    public List<FeatureSpec> Features { get; } = [];
+
+    public int[] Folds => [.. CsvTable.Read(Path.Combine("tests", "corpora", "clinical", Task["folds"]!.GetValue<string>())).Rows.Select(r => int.Parse(r[0], CultureInfo.InvariantCulture))];
+
+    public TrainingTable Table => new(Csv.Rows.Count, Numeric, Categorical);
+
+    public static SuiteTaskTable Load(string id)
+    {
+        var task = Suite["tasks"]!.AsArray().Single(t => t!["id"]!.GetValue<string>() == id)!.AsObject();
+        var tableId = task["table"]!.GetValue<string>();
+        var tableSpec = Suite["tables"]!.AsArray().Single(t => t!["id"]!.GetValue<string>() == tableId)!;
+        var csv = CsvTable.Read(Path.Combine("tests", "corpora", "clinical", tableSpec["file"]!.GetValue<string>()));
+        var tokens = tableSpec["missingTokens"]!.AsArray().Select(t => t!.GetValue<string>()).Append("").ToHashSet(StringComparer.Ordinal);
+        var declared = task["missingValues"]?.AsObject().ToDictionary(p => p.Key, p => p.Value!.AsArray().Select(v => v!.GetValue<double>()).ToHashSet(), StringComparer.Ordinal) ?? [];
+        var table = new SuiteTaskTable(task, csv, tokens, declared);
+        foreach (var f in task["features"]!.AsArray())
+        {
+            var name = f!["name"]!.GetValue<string>();
+            var isCategorical = f["kind"]!.GetValue<string>() == "categorical";
+            table.Features.Add(new FeatureSpec(name, isCategorical ? FeatureKind.Categorical : FeatureKind.Numeric));
+            if (isCategorical)
+            {
+                table.AddCategory(name, ColumnType.Category);
+            }
+            else
+            {
+                table.AddNumber(name);
+            }
+        }
+
+        return table;
+    }
+
+    /// <summary>Adds a number column: the table's missing tokens and the values the task declares missing for it are NaN.</summary>
+    public void AddNumber(string name)
+    {
+        Columns.Add(Column(name, ColumnType.Number));
+        var declared = _declaredMissing.GetValueOrDefault(name);
+        Numeric[name] = [.. Csv.Rows.Select(r => Csv.Text(r, name) is var text && _tokens.Contains(text) ? double.NaN
+            : double.Parse(text, CultureInfo.InvariantCulture) is var value && declared?.Contains(value) == true ? double.NaN : value)];
+    }
+
+    /// <summary>Adds a text column of the given type: missing tokens are null.</summary>
+    public void AddCategory(string name, ColumnType type)
+    {
+        Columns.Add(Column(name, type));
+        Categorical[name] = [.. Csv.Rows.Select(r => _tokens.Contains(Csv.Text(r, name)) ? null : Csv.Text(r, name))];
+    }
+
+    private static CuratedColumn Column(string name, ColumnType type) =>
+        new(name, type, PrivacyRole.None, null, [], Derived: false, Dropped: false, new ColumnSpec { Name = name, Type = type });
 }

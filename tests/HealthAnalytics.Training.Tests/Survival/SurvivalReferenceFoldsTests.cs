@@ -19,8 +19,6 @@ namespace HealthAnalytics.Training.Tests.Survival;
 /// </summary>
 public sealed class SurvivalReferenceFoldsTests
 {
-    private static readonly JsonObject Suite = JsonNode.Parse(File.ReadAllText(Path.Combine(CsvTable.RepoRoot, "tests", "corpora", "clinical", "suite.json")))!.AsObject();
-
     [Theory]
     [InlineData("lung-death")]
     [InlineData("veteran-death")]
@@ -87,40 +85,13 @@ public sealed class SurvivalReferenceFoldsTests
 
         public static SuiteTask Load(string id)
         {
-            var task = Suite["tasks"]!.AsArray().Single(t => t!["id"]!.GetValue<string>() == id)!;
-            var tableId = task["table"]!.GetValue<string>();
-            var tableSpec = Suite["tables"]!.AsArray().Single(t => t!["id"]!.GetValue<string>() == tableId)!;
-            var csv = CsvTable.Read(Path.Combine("tests", "corpora", "clinical", tableSpec["file"]!.GetValue<string>()));
-            var tokens = tableSpec["missingTokens"]!.AsArray().Select(t => t!.GetValue<string>()).Append("").ToHashSet(StringComparer.Ordinal);
-
-            var columns = new List<CuratedColumn>();
-            var numeric = new Dictionary<string, double[]>(StringComparer.Ordinal);
-            var categorical = new Dictionary<string, string?[]>(StringComparer.Ordinal);
-            var features = new List<FeatureSpec>();
-            foreach (var f in task["features"]!.AsArray())
-            {
-                var name = f!["name"]!.GetValue<string>();
-                var isCategorical = f["kind"]!.GetValue<string>() == "categorical";
-                columns.Add(Column(name, isCategorical ? ColumnType.Category : ColumnType.Number));
-                features.Add(new FeatureSpec(name, isCategorical ? FeatureKind.Categorical : FeatureKind.Numeric));
-                if (isCategorical)
-                {
-                    categorical[name] = [.. csv.Rows.Select(r => tokens.Contains(csv.Text(r, name)) ? null : csv.Text(r, name))];
-                }
-                else
-                {
-                    numeric[name] = [.. csv.Rows.Select(r => Number(csv.Text(r, name), tokens))];
-                }
-            }
-
+            var data = SuiteTaskTable.Load(id);
+            var task = data.Task;
             var outcome = task["outcome"]!.AsObject();
             var time = outcome["time"]!.GetValue<string>();
             var eventColumn = outcome["event"]!.GetValue<string>();
-            foreach (var name in new[] { time, eventColumn })
-            {
-                columns.Add(Column(name, ColumnType.Number));
-                numeric[name] = [.. csv.Rows.Select(r => Number(csv.Text(r, name), tokens))];
-            }
+            data.AddNumber(time);
+            data.AddNumber(eventColumn);
 
             var options = task["trainer"]!["options"]!.AsObject();
             var spec = new ModelSpec
@@ -128,7 +99,7 @@ public sealed class SurvivalReferenceFoldsTests
                 Name = "reference",
                 Task = ModelTask.Survival,
                 Dataset = "reference",
-                Features = features,
+                Features = data.Features,
                 Survival = new SurvivalSpec
                 {
                     Time = time,
@@ -140,22 +111,16 @@ public sealed class SurvivalReferenceFoldsTests
                 Promotion = new PromotionSpec { Metric = "cIndex" },
                 MinimumRows = 10,
             };
-            var schema = new CuratedSchema("reference", "1", [], columns);
+            var schema = new CuratedSchema("reference", "1", [], data.Columns);
             Assert.Empty(ModelSpecReader.Validate(spec, schema));
-            var table = new TrainingTable(csv.Rows.Count, numeric, categorical);
+            var table = data.Table;
 
             // The product's outcome rules (time and event present, time > 0) decide which rows are usable; the fold file
             // marks the others -1. Then rows are re-indexed to the usable ones, as training sees them.
-            var folds = CsvTable.Read(Path.Combine("tests", "corpora", "clinical", task["folds"]!.GetValue<string>())).Rows.Select(r => int.Parse(r[0], CultureInfo.InvariantCulture)).ToArray();
+            var folds = data.Folds;
             var read = SurvivalOutcome.Read(spec.Survival, schema, table);
             Assert.Equal(Enumerable.Range(0, folds.Length).Where(i => folds[i] >= 0), read.Rows);
             return new SuiteTask { Spec = spec, Schema = schema, Table = table.Select(read.Rows), Outcome = read, Folds = [.. read.Rows.Select(i => folds[i])] };
         }
-
-        private static CuratedColumn Column(string name, ColumnType type) =>
-            new(name, type, PrivacyRole.None, null, [], Derived: false, Dropped: false, new ColumnSpec { Name = name, Type = type });
-
-        private static double Number(string text, HashSet<string> tokens) =>
-            tokens.Contains(text) ? double.NaN : double.Parse(text, CultureInfo.InvariantCulture);
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using HealthAnalytics.Curated;
+using HealthAnalytics.Synthetic.Trials;
 using HealthAnalytics.Training;
 using HealthAnalytics.Training.Tests.Support;
 using HealthAnalytics.Training.Effects;
@@ -108,43 +109,10 @@ internal static class ClinicalTrials
 
     private static string? Str(Dictionary<string, string?> row, string column) => row[column];
 
-    /// <summary>R's write.csv output: a quoted header, quoted strings, NA for missing.</summary>
+    /// <summary>Each row as column → cell (null = missing).</summary>
     private static List<Dictionary<string, string?>> Read(string path)
     {
-        var lines = File.ReadAllLines(path).Where(l => l.Length > 0).ToList();
-        var header = Split(lines[0]).Select(h => h!).ToArray();
-        return [.. lines.Skip(1).Select(l =>
-        {
-            var cells = Split(l);
-            return header.Select((h, i) => (h, cells[i])).ToDictionary(p => p.h, p => p.Item2, StringComparer.Ordinal);
-        })];
-    }
-
-    private static List<string?> Split(string line)
-    {
-        var cells = new List<string?>();
-        var i = 0;
-        while (i <= line.Length)
-        {
-            string cell;
-            var quoted = i < line.Length && line[i] == '"';
-            if (quoted)
-            {
-                var end = line.IndexOf('"', i + 1);
-                cell = line[(i + 1)..end];
-                i = end + 2;
-            }
-            else
-            {
-                var end = line.IndexOf(',', i);
-                end = end < 0 ? line.Length : end;
-                cell = line[i..end];
-                i = end + 1;
-            }
-
-            cells.Add(!quoted && cell == "NA" ? null : cell);
-        }
-
-        return cells;
+        var (header, rows) = RExport.Read(path);
+        return [.. rows.Select(cells => header.Select((h, i) => (h, cells[i])).ToDictionary(p => p.h, p => p.Item2, StringComparer.Ordinal))];
     }
 }
