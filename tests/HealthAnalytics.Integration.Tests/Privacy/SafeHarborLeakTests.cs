@@ -3,13 +3,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Azure.Data.Tables;
-using HealthAnalytics.DevHost;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+using HealthAnalytics.Integration.Tests.Hostile;
 
 namespace HealthAnalytics.Integration.Tests.Privacy;
 
@@ -44,7 +38,7 @@ public sealed class SafeHarborLeakTests
         var key = "MARKER-KEY-" + Guid.NewGuid().ToString("N");
         await using var storage = new TestStorage();
         var logs = new CapturingLoggerProvider();
-        await using var host = await StartHostAsync(storage, key, logs);
+        await using var host = await HostileHost.StartAsync(storage, new Dictionary<string, string?> { ["Pseudonymization:Key"] = key }, logs: logs);
         var (upload, planted) = PlantedUpload(seed: 8008);
         foreach (var (kind, values) in planted)
         {
@@ -410,24 +404,6 @@ public sealed class SafeHarborLeakTests
         return (Encoding.UTF8.GetBytes(Rfc4180.Write(table, delimiter)), planted);
     }
 
-    internal static async Task<PrivacyHost> StartHostAsync(TestStorage storage, string key, CapturingLoggerProvider logs)
-    {
-        var app = DevHostApp.Build(["--urls", "http://127.0.0.1:0", "--environment", "Development"], builder =>
-        {
-            builder.Configuration.AddInMemoryCollection(storage.Settings());
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["Training:ChampionRefresh"] = "00:00:01",
-                ["Pseudonymization:Key"] = key,
-                ["Logging:LogLevel:Default"] = "Trace",
-            });
-            builder.Logging.AddProvider(logs).SetMinimumLevel(LogLevel.Trace);
-        });
-        await app.StartAsync(Ct);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        return new PrivacyHost(app, new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromMinutes(5) });
-    }
-
     private static async Task<System.Text.Json.JsonDocument> GetJsonAsync(HttpClient client, string path)
         => System.Text.Json.JsonDocument.Parse(await client.GetStringAsync(new Uri(path, UriKind.Relative), Ct));
 
@@ -444,27 +420,6 @@ public sealed class SafeHarborLeakTests
 
     private static bool IsExactDate(string cell, string format) =>
         DateOnly.TryParseExact(cell.Trim(), format, CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) && !(d.Month == 1 && d.Day == 1);
-
-    /// <summary>The dev host on a loopback port; disposing twice is harmless.</summary>
-    internal sealed class PrivacyHost(WebApplication app, HttpClient client) : IAsyncDisposable
-    {
-        private bool disposed;
-
-        public HttpClient Client { get; } = client;
-
-        public async ValueTask DisposeAsync()
-        {
-            if (disposed)
-            {
-                return;
-            }
-
-            disposed = true;
-            Client.Dispose();
-            await app.StopAsync(CancellationToken.None);
-            await app.DisposeAsync();
-        }
-    }
 
     /// <summary>HMAC-SHA256 over the NFC, trimmed value, as docs/ingestion.md defines a pseudonym: an oracle independent of the code.</summary>
     internal static string Pseudonym(string key, string value) =>
