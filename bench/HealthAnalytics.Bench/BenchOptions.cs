@@ -26,7 +26,7 @@ public sealed record BenchOptions
         usage: ./dev bench [ingest|train|serve|all] [options]
           --size SIZE      ingest input size: 1GB (default), 4GB, 500MB ... (GB = 10^9 bytes)
           --seed N         generator seed (default 42); inputs are cached per (size, seed)
-          --engines LIST   ingest engines, comma separated: ours,duckdb-1,duckdb-all (default: all);
+          --engines LIST   ingest engines, comma separated: ours,ours-warm,duckdb-1,duckdb-all (default: all);
                            train: lightgbm-native-1, lightgbm-native-all, ours, survival (default: all)
           --rows LIST      training input sizes in rows, comma separated: 100k,1M (default)
           --repeat N       runs per engine; the median is reported (default 1)
