@@ -105,6 +105,26 @@ public sealed class BenchHarnessTests : IDisposable
     }
 
     [Fact]
+    public async Task OursWarmEngine_MeasuresTheWholeInputAfterItsWarmUp_SameRowsAndBytesAsCold_NoScratchLeft()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var input = new InputCache(_dir, new BenchEncountersGenerator()).GetOrCreateRows(6_000, seed: 5, ct);
+        var contract = Path.Combine(RepoRoot, "config", "contracts", "encounters.json");
+        var warmDir = Directory.CreateDirectory(Path.Combine(_dir, "warm")).FullName;
+
+        var cold = await new OursIngestEngine(contract).RunAsync(input.Path, Path.Combine(_dir, "cold.parquet"), threads: 0, ct);
+        var warm = await new OursIngestEngine(contract, warmUpRows: 1_000).RunAsync(input.Path, Path.Combine(warmDir, "warm.parquet"), threads: 0, ct);
+
+        Assert.True(warm.Ok, warm.Error);
+        Assert.Equal(("ours", "ours-warm"), (cold.Engine, warm.Engine));
+        // The timed run is the whole input, not the warm-up's slice: the same report and the same file as a cold run.
+        Assert.Equal("6000", warm.Details["rowsRead"]);
+        Assert.Equal(cold.RowsWritten, warm.RowsWritten);
+        Assert.Equal(cold.OutputBytes, warm.OutputBytes);
+        Assert.Equal(["warm.parquet"], Directory.GetFiles(warmDir).Select(Path.GetFileName));
+    }
+
+    [Fact]
     public void Auc_HandComputedExample_MatchesPairCount()
     {
         // Positives score 0.9 and 0.4; negatives 0.1, 0.4 (tie) and 0.8.

@@ -88,7 +88,7 @@ public sealed class OursIngestEngine(string contractPath, int warmUpRows = 0) : 
     }
 
     /// <summary>Ingests the header and first <c>warmUpRows</c> rows of the input <see cref="WarmUpRounds"/> times, from
-    /// and to scratch files beside the output (streamed, like the real run, so memory stays the run's own).</summary>
+    /// and to scratch files beside the output, streamed like the real run (no copy of the input in memory).</summary>
     private async Task WarmUpAsync(CsvUploadCleaner cleaner, UploadRequest upload, string inputCsv, string outputParquet, CancellationToken ct)
     {
         var head = outputParquet + ".warm.csv";
