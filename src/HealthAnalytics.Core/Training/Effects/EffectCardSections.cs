@@ -16,27 +16,6 @@ public static class EffectCard
     public const int MinGroupRows = 30;
 
     internal static string Interval(Estimate? e) => e is null ? "n/a" : $"{N(e.Value)} [{N(e.Lower)}, {N(e.Upper)}]";
-
-    /// <summary>
-    /// A forest-plot row: the interval as a line, the estimate as a dot, zero as a vertical rule, on a common scale.
-    /// Inline SVG (no script), so the card stays one self-contained file.
-    /// </summary>
-    internal static string Forest(Estimate e, double min, double max)
-    {
-        const int Width = 240, Height = 16;
-        double X(double v) => Math.Round(Width * (Math.Clamp(v, min, max) - min) / (max - min), 1);
-        var ci = CultureInfo.InvariantCulture;
-        return string.Create(ci, $"<svg width=\"{Width}\" height=\"{Height}\" role=\"img\" aria-label=\"{E(Interval(e))}\"><line x1=\"{X(0)}\" y1=\"0\" x2=\"{X(0)}\" y2=\"{Height}\" stroke=\"#999\" stroke-dasharray=\"2\"/><line x1=\"{X(e.Lower)}\" y1=\"8\" x2=\"{X(e.Upper)}\" y2=\"8\" stroke=\"#222\" stroke-width=\"2\"/><circle cx=\"{X(e.Value)}\" cy=\"8\" r=\"4\" fill=\"#1f5fbf\"/></svg>");
-    }
-
-    internal static (double Min, double Max) Scale(IEnumerable<Estimate> estimates)
-    {
-        var list = estimates.Where(e => double.IsFinite(e.Lower) && double.IsFinite(e.Upper)).ToList();
-        var min = Math.Min(0, list.Count == 0 ? -1 : list.Min(e => e.Lower));
-        var max = Math.Max(0, list.Count == 0 ? 1 : list.Max(e => e.Upper));
-        var pad = (max - min) * 0.05;
-        return max - min <= 0 ? (-1, 1) : (min - pad, max + pad);
-    }
 }
 
 /// <summary>The estimand, the rows analysed and the average treatment effect beside the unadjusted comparisons.</summary>
@@ -116,24 +95,20 @@ public sealed record BenefitSubgroupsSection(IReadOnlyList<SubgroupLeaf> Leaves,
     public override void WriteHtml(StringBuilder html)
     {
         ArgumentNullException.ThrowIfNull(html);
-        var (min, max) = EffectCard.Scale(Leaves.Select(l => l.Effect).Append(Ate).OfType<Estimate>());
         var rows = Leaves.Select(l => (IEnumerable<string>)
         [
-            E(l.Id), E(l.Rule), E(l.GrowRows + l.EstimateRows), N(l.Share), N(l.MeanPredictedEffect), EffectCard.Interval(l.Effect), EffectCard.Forest(l.Effect, min, max), E(l.Verdict),
+            E(l.Id), E(l.Rule), E(l.GrowRows + l.EstimateRows), N(l.Share), N(l.MeanPredictedEffect), EffectCard.Interval(l.Effect), E(l.Verdict),
         ]).ToList();
-        if (Ate is not null)
-        {
-            rows.Add(["", "all patients (AIPW)", E(Ate.Rows), "1", "", EffectCard.Interval(Ate), EffectCard.Forest(Ate, min, max), ""]);
-        }
-
-        Table(html, ["leaf", "rule", "rows", "share", "mean predicted effect", "effect [95%] (estimation half)", string.Create(CultureInfo.InvariantCulture, $"forest plot ({N(min)} … {N(max)}, dashed = 0)"), "verdict"], rows);
         var forest = Leaves.Select(l => new ForestRow("leaf " + l.Id.ToString(CultureInfo.InvariantCulture), l.Effect.Value, l.Effect.Lower, l.Effect.Upper)).ToList();
         if (Ate is not null)
         {
+            rows.Add(["", "all patients (AIPW)", E(Ate.Rows), "1", "", EffectCard.Interval(Ate), ""]);
             forest.Add(new ForestRow("all patients", Ate.Value, Ate.Lower, Ate.Upper));
         }
 
-        // The leaves by number only: their rules are in the table above, and a rule may be long.
+        Table(html, ["leaf", "rule", "rows", "share", "mean predicted effect", "effect [95%] (estimation half)", "verdict"], rows);
+
+        // The forest plot names the leaves by number only: their rules are in the table above, and a rule may be long.
         html.Append("<div class=\"charts\">").Append(SvgChart.Forest("effect-forest", "Effect per benefit subgroup", "effect (treated − control) with 95% interval", "subgroup", forest,
             caption: "Estimated on the half the tree was not grown on. Dashed: no effect.")).Append("</div>");
         html.Append("<p>").Append(E(Direction == OutcomeDirection.LowerIsBetter ? "Effects are treated − control; lower is better, so a negative effect is a benefit." : "Effects are treated − control; higher is better.")).Append("</p>");
