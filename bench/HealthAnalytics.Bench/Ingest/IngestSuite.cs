@@ -242,58 +242,41 @@ public sealed class IngestSuite : IBenchSuite
 
     private static void AddRatiosAndTargets(IngestResult r)
     {
-        var ours = r.Runs.FirstOrDefault(x => x.Label == "ours" && x.Ok);
-        var d1 = r.Runs.FirstOrDefault(x => x.Label == "duckdb-1" && x.Ok);
-        var dAll = r.Runs.FirstOrDefault(x => x.Label == "duckdb-all" && x.Ok);
-        var warm = r.Runs.FirstOrDefault(x => x.Label == "ours-warm" && x.Ok);
-        if (warm is not null && d1 is not null)
+        EngineRun? Run(string label) => r.Runs.FirstOrDefault(x => x.Label == label && x.Ok);
+        var (ours, warm, d1, dAll) = (Run("ours"), Run("ours-warm"), Run("duckdb-1"), Run("duckdb-all"));
+
+        void Ratio(string key, EngineRun? a, EngineRun? b, Func<EngineRun, double> measure)
         {
-            r.Ratios["throughputOursWarmOverDuckDb1Thread"] = Math.Round(warm.MegabytesPerSecond / d1.MegabytesPerSecond, 3);
+            if (a is not null && b is not null)
+            {
+                r.Ratios[key] = Math.Round(measure(a) / measure(b), 3);
+            }
         }
 
-        if (warm is not null && dAll is not null)
-        {
-            r.Ratios["throughputOursWarmOverDuckDbAllThreads"] = Math.Round(warm.MegabytesPerSecond / dAll.MegabytesPerSecond, 3);
-        }
+        Ratio("throughputOursWarmOverDuckDb1Thread", warm, d1, x => x.MegabytesPerSecond);
+        Ratio("throughputOursWarmOverDuckDbAllThreads", warm, dAll, x => x.MegabytesPerSecond);
+        Ratio("throughputOursOverDuckDb1Thread", ours, d1, x => x.MegabytesPerSecond);
+        Ratio("cpuSecondsOursOverDuckDb1Thread", ours, d1, x => x.CpuSeconds);
+        Ratio("peakRssOursOverDuckDb1Thread", ours, d1, x => x.PeakRssBytes);
+        Ratio("throughputOursOverDuckDbAllThreads", ours, dAll, x => x.MegabytesPerSecond);
+        Ratio("peakRssOursOverDuckDbAllThreads", ours, dAll, x => x.PeakRssBytes);
 
-        if (ours is not null && d1 is not null)
-        {
-            r.Ratios["throughputOursOverDuckDb1Thread"] = Math.Round(ours.MegabytesPerSecond / d1.MegabytesPerSecond, 3);
-            r.Ratios["cpuSecondsOursOverDuckDb1Thread"] = Math.Round(ours.CpuSeconds / d1.CpuSeconds, 3);
-            r.Ratios["peakRssOursOverDuckDb1Thread"] = Math.Round((double)ours.PeakRssBytes / d1.PeakRssBytes, 3);
-        }
-
-        if (ours is not null && dAll is not null)
-        {
-            r.Ratios["throughputOursOverDuckDbAllThreads"] = Math.Round(ours.MegabytesPerSecond / dAll.MegabytesPerSecond, 3);
-            r.Ratios["peakRssOursOverDuckDbAllThreads"] = Math.Round((double)ours.PeakRssBytes / dAll.PeakRssBytes, 3);
-        }
-
-        r.Targets.Add(new TargetCheck(
-            "ours peak RSS",
+        TargetCheck PeakRss(string name, EngineRun? run) => new(
+            name,
             $"<= {OursPeakRssTargetBytes / 1e6:F0} MB",
-            ours is null ? "not measured" : $"{ours.PeakRssMegabytes:F1} MB",
-            ours is null ? null : ours.PeakRssBytes <= OursPeakRssTargetBytes));
-        r.Targets.Add(new TargetCheck(
-            "ours throughput vs DuckDB 1 thread",
+            run is null ? "not measured" : $"{run.PeakRssMegabytes:F1} MB",
+            run is null ? null : run.PeakRssBytes <= OursPeakRssTargetBytes);
+        TargetCheck AtLeastParity(string name, string ratio) => new(
+            name,
             ">= 1.0x",
-            r.Ratios.TryGetValue("throughputOursOverDuckDb1Thread", out var t1) ? $"{t1:F2}x" : "not measured",
-            r.Ratios.ContainsKey("throughputOursOverDuckDb1Thread") ? t1 >= 1 : null));
-        r.Targets.Add(new TargetCheck(
-            "ours, warm host (second upload), throughput vs DuckDB 1 thread",
-            ">= 1.0x",
-            r.Ratios.TryGetValue("throughputOursWarmOverDuckDb1Thread", out var tw) ? $"{tw:F2}x" : "not measured",
-            r.Ratios.ContainsKey("throughputOursWarmOverDuckDb1Thread") ? tw >= 1 : null));
-        r.Targets.Add(new TargetCheck(
-            "ours-warm peak RSS",
-            $"<= {OursPeakRssTargetBytes / 1e6:F0} MB",
-            warm is null ? "not measured" : $"{warm.PeakRssMegabytes:F1} MB",
-            warm is null ? null : warm.PeakRssBytes <= OursPeakRssTargetBytes));
-        r.Targets.Add(new TargetCheck(
-            "ours throughput vs DuckDB all threads (aim)",
-            ">= 1.0x",
-            r.Ratios.TryGetValue("throughputOursOverDuckDbAllThreads", out var tAll) ? $"{tAll:F2}x" : "not measured",
-            r.Ratios.ContainsKey("throughputOursOverDuckDbAllThreads") ? tAll >= 1 : null));
+            r.Ratios.TryGetValue(ratio, out var value) ? $"{value:F2}x" : "not measured",
+            r.Ratios.ContainsKey(ratio) ? value >= 1 : null);
+
+        r.Targets.Add(PeakRss("ours peak RSS", ours));
+        r.Targets.Add(AtLeastParity("ours throughput vs DuckDB 1 thread", "throughputOursOverDuckDb1Thread"));
+        r.Targets.Add(AtLeastParity("ours, warm host (second upload), throughput vs DuckDB 1 thread", "throughputOursWarmOverDuckDb1Thread"));
+        r.Targets.Add(PeakRss("ours-warm peak RSS", warm));
+        r.Targets.Add(AtLeastParity("ours throughput vs DuckDB all threads (aim)", "throughputOursOverDuckDbAllThreads"));
     }
 
     public static string Markdown(IngestResult r)
