@@ -191,10 +191,10 @@ public sealed class ReferenceFoldsTests
             };
             var schema = new CuratedSchema("reference", "1", [], data.Columns);
             Assert.Empty(ModelSpecReader.Validate(spec, schema));
-            var table = data.Table;
+            var table = data.ToTrainingTable();
 
             // The product's outcome rules decide which rows have an outcome; the fold file marks the others -1.
-            var folds = data.Folds;
+            var folds = data.ReadFolds();
             double[] y;
             if (binary)
             {

@@ -150,9 +150,11 @@ internal sealed class SuiteTaskTable
 
     public List<FeatureSpec> Features { get; } = [];
 
-    public int[] Folds => [.. CsvTable.Read(Path.Combine("tests", "corpora", "clinical", Task["folds"]!.GetValue<string>())).Rows.Select(r => int.Parse(r[0], CultureInfo.InvariantCulture))];
+    /// <summary>The committed fold of each row (-1 = no outcome), read from the task's fold file.</summary>
+    public int[] ReadFolds() => [.. CsvTable.Read(Path.Combine("tests", "corpora", "clinical", Task["folds"]!.GetValue<string>())).Rows.Select(r => int.Parse(r[0], CultureInfo.InvariantCulture))];
 
-    public TrainingTable Table => new(Csv.Rows.Count, Numeric, Categorical);
+    /// <summary>The columns added so far as a training table.</summary>
+    public TrainingTable ToTrainingTable() => new(Csv.Rows.Count, Numeric, Categorical);
 
     public static SuiteTaskTable Load(string id)
     {

@@ -113,11 +113,11 @@ public sealed class SurvivalReferenceFoldsTests
             };
             var schema = new CuratedSchema("reference", "1", [], data.Columns);
             Assert.Empty(ModelSpecReader.Validate(spec, schema));
-            var table = data.Table;
+            var table = data.ToTrainingTable();
 
             // The product's outcome rules (time and event present, time > 0) decide which rows are usable; the fold file
             // marks the others -1. Then rows are re-indexed to the usable ones, as training sees them.
-            var folds = data.Folds;
+            var folds = data.ReadFolds();
             var read = SurvivalOutcome.Read(spec.Survival, schema, table);
             Assert.Equal(Enumerable.Range(0, folds.Length).Where(i => folds[i] >= 0), read.Rows);
             return new SuiteTask { Spec = spec, Schema = schema, Table = table.Select(read.Rows), Outcome = read, Folds = [.. read.Rows.Select(i => folds[i])] };
