@@ -42,6 +42,14 @@ internal sealed class OutputColumn(string name, OutputKind kind)
 
     public void AppendNull() => NextRow(false);
 
+    /// <summary>Drops the buffers (the column starts empty again): a finished run does not keep a row group's worth.</summary>
+    public void Release()
+    {
+        _values = [];
+        _defined = [];
+        _valueBytes = _rows = _nonNull = 0;
+    }
+
     public void AppendInt32(int value) => BinaryPrimitives.WriteInt32LittleEndian(Reserve(4), value);
 
     public void AppendDouble(double value) => BinaryPrimitives.WriteDoubleLittleEndian(Reserve(8), value);
@@ -147,7 +155,7 @@ internal sealed class OutputColumn(string name, OutputKind kind)
         var row = _rows++;
         if (row / 8 >= _defined.Length)
         {
-            Array.Resize(ref _defined, _defined.Length * 2);
+            Array.Resize(ref _defined, Math.Max(16, _defined.Length * 2)); // empty after Release
         }
 
         if (row % 8 == 0)

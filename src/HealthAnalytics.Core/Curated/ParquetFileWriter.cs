@@ -22,7 +22,7 @@ internal sealed class ParquetFileWriter : IDisposable
     private readonly Stream _output;
     private readonly IReadOnlyList<OutputColumn> _columns;
     private readonly ParquetCodec _codec;
-    private readonly ParquetChunkEncoder[] _encoders;
+    private ParquetChunkEncoder[] _encoders;
     private readonly ZstdCompressors _zstd;
     private long _position;
 
@@ -133,7 +133,11 @@ internal sealed class ParquetFileWriter : IDisposable
         _position += footer.Length + tail.Length;
     }
 
-    public void Dispose() => _zstd.Dispose();
+    public void Dispose()
+    {
+        _zstd.Dispose();
+        _encoders = []; // their page buffers (MBs each) go now, not when the last reference to the writer does
+    }
 
     private static void WriteDictionaryPageHeader(ThriftCompactWriter t, ParquetChunkEncoder e)
     {

@@ -48,16 +48,21 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
         var started = _time.GetUtcNow();
         var clock = Stopwatch.StartNew();
         LogStarted(_log, upload.UploadId, upload.Dataset);
-        using var run = new CleaningRun(upload, _options, _pseudonymizer, DateOnly.FromDateTime(started.UtcDateTime));
+        var allocatedBefore = GC.GetTotalAllocatedBytes();
         QualityReport report;
-        try
+        using (var run = new CleaningRun(upload, _options, _pseudonymizer, DateOnly.FromDateTime(started.UtcDateTime)))
         {
-            report = await run.RunAsync(input, curatedOutput, cancellationToken);
+            try
+            {
+                report = await run.RunAsync(input, curatedOutput, cancellationToken);
+            }
+            catch (FileRejectedException ex)
+            {
+                report = run.Rejected(ex.Rejection);
+            }
         }
-        catch (FileRejectedException ex)
-        {
-            report = run.Rejected(ex.Rejection);
-        }
+
+        CollectRunGarbage(allocatedBefore);
 
         report = report with { StartedAt = started, DurationMs = clock.Elapsed.TotalMilliseconds };
         if (report.Outcome == UploadOutcome.Rejected)
@@ -70,6 +75,24 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
         }
 
         return report;
+    }
+
+    /// <summary>Allocation by a run above which its end triggers one full collection (a 1,000-row upload allocates ~28 MB,
+    /// 100,000 rows ~130 MB).</summary>
+    internal const long RunGarbageCollectBytes = 64L << 20;
+
+    /// <summary>
+    /// A large run leaves 100 MB or more of garbage (batches, row group, pages, key table). The GC would take it back
+    /// lazily, during the host's next upload, which then peaks with both: three 100k-row uploads in one process reached
+    /// 335 MB, against 155 MB for the first. One blocking collection at the end of such a run (5-15 ms, measured) returns
+    /// it first (docs/benchmarks.md, "Cold and warm").
+    /// </summary>
+    private static void CollectRunGarbage(long allocatedBefore)
+    {
+        if (GC.GetTotalAllocatedBytes() - allocatedBefore >= RunGarbageCollectBytes)
+        {
+            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: false);
+        }
     }
 
     [LoggerMessage(EventId = 1100, Level = LogLevel.Information, Message = "Cleaning upload {UploadId} of dataset {Dataset}")]
@@ -289,7 +312,9 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
         // Record batches ever allocated: the parser's two (full + next), the channel's two, and the ones being cleaned
         // or committed. More would only sit in the free list (each is ~1.6 MB).
         private const int MaxBatches = CleanInFlight + 5;
-        private readonly ConcurrentBag<BatchResults> _freeResults = [];
+        // A queue, not a ConcurrentBag: a bag keeps what each thread added in that thread's storage until its finalizer
+        // has run, so a finished run's batches (tens of MB) outlived it into the next upload (docs/benchmarks.md).
+        private readonly ConcurrentQueue<BatchResults> _freeResults = new();
         private readonly DatasetContract _contract = upload.Contract;
         private readonly List<ColumnPlan> _plans = [];
         private readonly List<ColumnPlan> _outputs = [];
@@ -311,12 +336,22 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
 
         public QualityReport Rejected(FileRejection rejection) => Report(UploadOutcome.Rejected, rejection);
 
+        /// <summary>
+        /// Ends the run and lets go of its buffers at once (~100 MB at the defaults: key table, batches, row group,
+        /// pages). Thread-pool threads can keep a finished run's objects reachable until they next run other work, so a
+        /// host's next upload would otherwise allocate its own on top of them (docs/benchmarks.md, "Cold and warm").
+        /// </summary>
         public void Dispose()
         {
             _keys.Dispose();
             _fingerprints.Dispose();
             _groups.Dispose();
             _writer?.Dispose();
+            _freeResults.Clear();
+            foreach (var plan in _plans)
+            {
+                plan.Output?.Release();
+            }
         }
 
         public async Task<QualityReport> RunAsync(Stream input, Stream output, CancellationToken ct)
@@ -380,7 +415,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                             continue;
                         }
 
-                        var results = _freeResults.TryTake(out var recycled) ? recycled : new BatchResults(_planArray, _keyPlans.Count);
+                        var results = _freeResults.TryDequeue(out var recycled) ? recycled : new BatchResults(_planArray, _keyPlans.Count);
                         results.Start = start;
                         // PreferFairness: the global FIFO queue, not this thread's LIFO local queue, so the oldest batch (the
                         // one the commit stage waits for) is cleaned first instead of the newest.
@@ -423,6 +458,10 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                 {
                     await cts.CancelAsync();
                     cleaned.Writer.TryComplete();
+                    // The record batches (~1.6 MB each) would stay reachable from this method's state as long as the run.
+                    while (free.Reader.TryRead(out _) || batches.Reader.TryRead(out _))
+                    {
+                    }
                     foreach (var task in cleanings.Append(committer).Append(producer))
                     {
                         try
@@ -549,7 +588,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                 _rowInGroup = 0;
             }
 
-            _freeResults.Add(results);
+            _freeResults.Enqueue(results);
             free.TryWrite(batch);
         }
 

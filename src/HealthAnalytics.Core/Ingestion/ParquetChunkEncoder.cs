@@ -605,15 +605,16 @@ internal sealed class ParquetChunkEncoder
 /// <summary>Zstandard compressors (each holds a few hundred KB of state) shared by a writer's encoders.</summary>
 internal sealed class ZstdCompressors(int level) : IDisposable
 {
-    private readonly ConcurrentBag<Compressor> _free = [];
+    // A queue, not a ConcurrentBag: nothing of a finished writer stays in the threads' storage (see CsvUploadCleaner).
+    private readonly ConcurrentQueue<Compressor> _free = new();
 
-    public Compressor Rent() => _free.TryTake(out var c) ? c : new Compressor(level);
+    public Compressor Rent() => _free.TryDequeue(out var c) ? c : new Compressor(level);
 
-    public void Return(Compressor compressor) => _free.Add(compressor);
+    public void Return(Compressor compressor) => _free.Enqueue(compressor);
 
     public void Dispose()
     {
-        while (_free.TryTake(out var c))
+        while (_free.TryDequeue(out var c))
         {
             c.Dispose();
         }

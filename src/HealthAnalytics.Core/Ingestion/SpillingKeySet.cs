@@ -17,7 +17,7 @@ internal sealed class SpillingKeySet : IDisposable
 {
     private const int IndexStride = 512;
     private const int KeyBytes = 16;
-    private readonly UInt128[] _table;
+    private UInt128[] _table;
     private readonly int _shift;
     private readonly int _mask;
     private readonly int _maxInTable;
@@ -203,7 +203,14 @@ internal sealed class SpillingKeySet : IDisposable
         }
     }
 
-    public void Dispose() => _file?.Dispose();
+    /// <summary>Closes the spill file and lets go of the table and the filter (tens of MB) even if the set is still referenced.</summary>
+    public void Dispose()
+    {
+        _file?.Dispose();
+        _table = [];
+        _bloom = null;
+        _runs.Clear();
+    }
 }
 
 /// <summary>
@@ -305,7 +312,12 @@ internal sealed class SpillingGroupCounter(int maxGroupsInMemory = 1 << 18, stri
         _groups.Clear();
     }
 
-    public void Dispose() => _file?.Dispose();
+    public void Dispose()
+    {
+        _file?.Dispose();
+        _groups.Clear();
+        _groups.TrimExcess();
+    }
 
     private sealed class RunReader(SafeFileHandle file, long offset, int count)
     {
