@@ -165,7 +165,7 @@ internal static class EffectCohortBench
             sb.AppendLine();
             sb.AppendLine(ic, $"{r["design"]}: served benefit subgroups");
             sb.AppendLine();
-            sb.AppendLine("| rule | rows served | effect [95%] (estimation half) | true mean effect | covers |");
+            sb.AppendLine("| rule | rows served | effect [95%] (estimation rows) | true mean effect | covers |");
             sb.AppendLine("| --- | ---: | --- | ---: | --- |");
             foreach (var leaf in r["leaves"]!.AsArray())
             {

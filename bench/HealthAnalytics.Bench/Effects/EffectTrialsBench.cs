@@ -211,7 +211,7 @@ public static class EffectTrialsBench
             sb.AppendLine();
             if (s.TryGetValue("benefit-subgroups", out var subgroups))
             {
-                sb.AppendLine("| benefit subgroup | rows | effect [95%] (estimation half) | verdict |");
+                sb.AppendLine("| benefit subgroup | rows | effect [95%] (estimation rows) | verdict |");
                 sb.AppendLine("| --- | ---: | --- | --- |");
                 foreach (var leaf in subgroups["leaves"]!.AsArray())
                 {

@@ -82,7 +82,7 @@ public sealed class CrossFittingTests
     }
 
     [Fact]
-    public void Clusters_KeepAllRowsOfAPatientInOneHalfAndFold()
+    public void Clusters_KeepAllRowsOfAPatientInOneHalfFoldAndPartOfTheTree()
     {
         var cohort = CohortData.Generate(900, 5, TreatmentAssignment.Randomized);
         var clusters = Enumerable.Range(0, cohort.Rows).Select(i => i / 3).ToArray();
@@ -90,9 +90,42 @@ public sealed class CrossFittingTests
         var oof = fit.OutOfFold!;
         foreach (var group in Enumerable.Range(0, cohort.Rows).GroupBy(i => clusters[i]))
         {
-            Assert.Single(group.Select(i => (oof.Half[i], oof.Fold[i])).Distinct());
+            Assert.Single(group.Select(i => (oof.Half[i], oof.Fold[i], oof.GrowsTree[i])).Distinct());
         }
 
         Assert.Equal(300, fit.Report!.Units);
+    }
+
+    [Theory]
+    [InlineData(0.5)]
+    [InlineData(0.7)]
+    public void TheTreesEstimationRows_AreHalfOneRowsThatGrewNothing_InTheConfiguredShare(double growShare)
+    {
+        var cohort = CohortData.Generate(1500, 6, TreatmentAssignment.Randomized);
+        var options = Fast(CohortData.Options(TreatmentAssignment.Randomized)) with { Tree = new SubgroupTreeOptions { GrowShare = growShare } };
+        var fit = EffectEstimator.Fit(CohortData.From(cohort), options);
+        var oof = fit.OutOfFold!;
+        var rows = Enumerable.Range(0, cohort.Rows).ToArray();
+
+        // Half 0 always grows; the estimation rows are half-1 rows only; the shares are as configured (exact per arm).
+        Assert.All(rows.Where(i => oof.Half[i] == 0), i => Assert.True(oof.GrowsTree[i]));
+        Assert.All(rows.Where(i => !oof.GrowsTree[i]), i => Assert.Equal(1, oof.Half[i]));
+        Assert.InRange(rows.Count(i => oof.GrowsTree[i]) / (double)cohort.Rows, growShare - 0.005, growShare + 0.005);
+        foreach (var arm in new[] { true, false })
+        {
+            var inArm = rows.Where(i => cohort.Treated[i] == arm).ToArray();
+            Assert.InRange(inArm.Count(i => oof.GrowsTree[i]) / (double)inArm.Length, growShare - 0.01, growShare + 0.01);
+        }
+
+        // The leaves count the growing rows as grown on and the others as estimated on, nothing in both.
+        var leaves = fit.Report!.Subgroups.Leaves;
+        Assert.Equal(rows.Count(i => oof.Kept[i] && oof.GrowsTree[i]), leaves.Sum(l => l.GrowRows));
+        Assert.Equal(rows.Count(i => oof.Kept[i] && !oof.GrowsTree[i]), leaves.Sum(l => l.EstimateRows));
+
+        // The plan's halves and folds do not depend on the tree's share (the split is drawn after them).
+        var other = EffectEstimator.Fit(CohortData.From(cohort), options with { Tree = new SubgroupTreeOptions { GrowShare = 0.8 } }).OutOfFold!;
+        Assert.Equal(oof.Half, other.Half);
+        Assert.Equal(oof.Fold, other.Fold);
+        Assert.Equal(oof.DRLearner, other.DRLearner);
     }
 }

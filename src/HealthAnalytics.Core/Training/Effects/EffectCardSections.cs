@@ -90,7 +90,7 @@ public sealed record BenefitSubgroupsSection(IReadOnlyList<SubgroupLeaf> Leaves,
 {
     public override string Kind => "benefit-subgroups";
 
-    public override string Title => "Benefit subgroups (tree grown on one half, estimated on the other)";
+    public override string Title => "Benefit subgroups (tree grown on some rows, estimated on the others)";
 
     public override void WriteHtml(StringBuilder html)
     {
@@ -106,11 +106,11 @@ public sealed record BenefitSubgroupsSection(IReadOnlyList<SubgroupLeaf> Leaves,
             forest.Add(new ForestRow("all patients", Ate.Value, Ate.Lower, Ate.Upper));
         }
 
-        Table(html, ["leaf", "rule", "rows", "share", "mean predicted effect", "effect [95%] (estimation half)", "verdict"], rows);
+        Table(html, ["leaf", "rule", "rows", "share", "mean predicted effect", "effect [95%] (estimation rows)", "verdict"], rows);
 
         // The forest plot names the leaves by number only: their rules are in the table above, and a rule may be long.
         html.Append("<div class=\"charts\">").Append(SvgChart.Forest("effect-forest", "Effect per benefit subgroup", "effect (treated − control) with 95% interval", "subgroup", forest,
-            caption: "Estimated on the half the tree was not grown on. Dashed: no effect.")).Append("</div>");
+            caption: "Estimated on the rows the tree was not grown on. Dashed: no effect.")).Append("</div>");
         html.Append("<p>").Append(E(Direction == OutcomeDirection.LowerIsBetter ? "Effects are treated − control; lower is better, so a negative effect is a benefit." : "Effects are treated − control; higher is better.")).Append("</p>");
     }
 }

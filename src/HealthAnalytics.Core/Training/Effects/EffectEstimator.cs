@@ -12,8 +12,9 @@ namespace HealthAnalytics.Training.Effects;
 /// is fitted within one half. A row in fold j gets its nuisances (e, μ0, μ1) and T-learner effect from models fitted
 /// on the other folds of its half. The DR-learner's second stage for fold k is fitted on the other folds' pseudo-outcomes,
 /// each computed from nuisance models fitted without fold k either (one model per fold pair), so no row's effect comes
-/// from a model that its own data reached, directly or through a target. The subgroup tree is grown on half 0 from
-/// half-0 estimates only, and its leaves are estimated on half 1: the rows that estimate a leaf chose nothing.
+/// from a model that its own data reached, directly or through a target. The subgroup tree is grown and pruned on the
+/// growing rows (half 0 and a seeded share of half 1, <see cref="SubgroupTreeOptions.GrowShare"/>), and its leaves are
+/// estimated on the other rows of half 1: the rows that estimate a leaf chose nothing.
 /// </summary>
 public static class EffectEstimator
 {
@@ -38,7 +39,7 @@ public static class EffectEstimator
         private readonly int _k = options.Folds;
         private readonly bool _binary = options.Outcome == OutcomeKind.Binary;
         private readonly double _sign = options.Direction == OutcomeDirection.HigherIsBetter ? 1 : -1;
-        private readonly FoldPlan _plan = FoldPlan.Create(data.Treated, data.Clusters, options.Folds, options.Seed);
+        private readonly FoldPlan _plan = FoldPlan.Create(data.Treated, data.Clusters, options.Folds, options.Seed, options.Tree.GrowShare);
         private int _fitted;
 
         public EffectFit Execute()
@@ -121,7 +122,7 @@ public static class EffectEstimator
             return new EffectFit
             {
                 Estimated = true, Overlap = overlap, Report = report, Model = model, Lineage = _lineage,
-                OutOfFold = new OutOfFoldEstimates(kept, _plan.Half, _plan.Fold, e, mu0, mu1, gamma, tauT, tauDr, leafOf),
+                OutOfFold = new OutOfFoldEstimates(kept, _plan.Half, _plan.Fold, _plan.Grow, e, mu0, mu1, gamma, tauT, tauDr, leafOf),
             };
         }
 
@@ -332,18 +333,18 @@ public static class EffectEstimator
 
         private (SubgroupTree Tree, int[] LeafOf) BuildTree(double[] tau, double[] gamma, bool[] kept)
         {
-            var grow = Enumerable.Range(0, _n).Where(i => kept[i] && _plan.Half[i] == 0).ToArray();
-            var estimate = Enumerable.Range(0, _n).Where(i => kept[i] && _plan.Half[i] == 1).ToArray();
+            var grow = Enumerable.Range(0, _n).Where(i => kept[i] && _plan.Grow[i]).ToArray();
+            var estimate = Enumerable.Range(0, _n).Where(i => kept[i] && !_plan.Grow[i]).ToArray();
             var t = options.Tree;
             var minLeaf = Math.Max(t.MinLeafRows, (int)Math.Ceiling(t.MinLeafShare * grow.Length));
             var columns = data.Columns;
             var full = SubgroupTreeBuilder.Grow(columns, tau, grow, t.MaxDepth, minLeaf);
 
-            // Pruning level by cross-validation inside the growing half: trees grown on the other folds, scored on the
+            // Pruning level by cross-validation inside the growing rows: trees grown on the other folds, scored on the
             // held-out fold against the pseudo-outcome (its squared error is the error against the true effect plus a
             // constant), so the level that predicts real effects best is kept. Ties go to the smaller tree.
             // Levels are complexity parameters relative to the root's sum of squares (as rpart's cp), so that one level
-            // means the same on the full growing half and on the smaller cross-validation trees.
+            // means the same on all the growing rows and on the smaller cross-validation trees.
             var alphas = SubgroupTreeBuilder.CriticalAlphas(full).Select(a => full.Sse > 0 ? a / full.Sse : 0).ToList();
             var grid = new List<double>();
             for (var a = 0; a < alphas.Count; a++)

@@ -55,7 +55,15 @@ public sealed record SubgroupTreeOptions
     /// <summary>At most 3: a deeper tree is no longer a readable rule.</summary>
     public int MaxDepth { get; init; } = 3;
 
-    /// <summary>Fewest growing-half rows in a leaf; the larger of this and <see cref="MinLeafShare"/> × rows applies.</summary>
+    /// <summary>
+    /// Share of the kept rows that grows and prunes the tree (all of cross-fitting half 0 and a seeded part of half 1);
+    /// the rest of half 1 estimates the leaves and chooses nothing. In [0.5, 0.9]: 0.5 grows on half 0 and estimates
+    /// on half 1. Above one half, because the weakest real split needs more growing rows to be kept than an interval
+    /// needs estimation rows (docs/treatment-effects.md, "Benefit subgroups").
+    /// </summary>
+    public double GrowShare { get; init; } = 0.75;
+
+    /// <summary>Fewest growing rows in a leaf; the larger of this and <see cref="MinLeafShare"/> × growing rows applies.</summary>
     public int MinLeafRows { get; init; } = 30;
 
     public double MinLeafShare { get; init; } = 0.05;
@@ -66,7 +74,7 @@ public sealed record SubgroupTreeOptions
     /// </summary>
     public double MinComplexity { get; init; } = 0.01;
 
-    /// <summary>Cross-validation folds (within the growing half) that choose the pruning level.</summary>
+    /// <summary>Cross-validation folds (within the growing rows) that choose the pruning level.</summary>
     public int PruningFolds { get; init; } = 5;
 }
 
@@ -135,9 +143,9 @@ public sealed record EffectOptions
             throw new ArgumentOutOfRangeException(nameof(TrimAlpha), "trim alpha must be in [0, 0.5) and the trimmed share in [0, 1]");
         }
 
-        if (Tree.MaxDepth is < 0 or > 3 || Tree.MinLeafRows < 2 || Tree.PruningFolds < 2)
+        if (Tree.MaxDepth is < 0 or > 3 || Tree.MinLeafRows < 2 || Tree.PruningFolds < 2 || Tree.GrowShare is not (>= 0.5 and <= 0.9))
         {
-            throw new ArgumentOutOfRangeException(nameof(Tree), "tree depth must be in 0..3, leaves of at least 2 rows, at least 2 pruning folds");
+            throw new ArgumentOutOfRangeException(nameof(Tree), "tree depth must be in 0..3, leaves of at least 2 rows, at least 2 pruning folds, a growing share in [0.5, 0.9]");
         }
 
         if (CalibrationGroups < 2 || MinArmRows < 2 || !double.IsFinite(PolicyThreshold))

@@ -53,7 +53,7 @@ public sealed record CrossFitRecord(string Model, int Half, IReadOnlyList<int> L
 
 /// <summary>Per-row out-of-fold quantities over all rows (NaN for trimmed rows).</summary>
 public sealed record OutOfFoldEstimates(
-    bool[] Kept, int[] Half, int[] Fold, double[] Propensity, double[] ControlOutcome, double[] TreatedOutcome,
+    bool[] Kept, int[] Half, int[] Fold, bool[] GrowsTree, double[] Propensity, double[] ControlOutcome, double[] TreatedOutcome,
     double[] PseudoOutcome, double[] TLearner, double[] DRLearner, int[] Leaf);
 
 /// <summary>The result of <see cref="EffectEstimator.Fit"/>: estimated, or refused with the reason.</summary>

@@ -18,7 +18,7 @@ public sealed record SubgroupNode
     public int? Left { get; init; }
     public int? Right { get; init; }
 
-    /// <summary>Growing-half rows in the node and their mean estimated effect.</summary>
+    /// <summary>Growing rows in the node and their mean estimated effect.</summary>
     public int GrowRows { get; init; }
     public double MeanPredicted { get; init; }
 
@@ -66,8 +66,8 @@ public sealed record RuleCondition(string Column, string? Unit, double? Lower, d
 }
 
 /// <summary>
-/// A benefit subgroup: a leaf of the tree with its rule, its rows in each half and its honest effect estimate
-/// (AIPW mean of the pseudo-outcome over the estimation-half rows in the leaf, which chose no split).
+/// A benefit subgroup: a leaf of the tree with its rule, its growing and estimation rows and its honest effect estimate
+/// (AIPW mean of the pseudo-outcome over the estimation rows in the leaf, which chose no split).
 /// </summary>
 public sealed record SubgroupLeaf(
     int Id, string Rule, IReadOnlyList<RuleCondition> Conditions, int GrowRows, int EstimateRows, double Share,

@@ -120,7 +120,7 @@ public sealed class EffectValidationTests
     private static void SeedOneDetail(StringBuilder md, EffectReport r, TreatmentCohort cohort, OutOfFoldEstimates oof, int[] kept)
     {
         var detail = new StringBuilder();
-        detail.AppendLine().AppendLine("Seed 1 in detail — benefit subgroups (grown on half 0, estimated on half 1):").AppendLine()
+        detail.AppendLine().AppendLine("Seed 1 in detail — benefit subgroups (grown on half 0 and part of half 1, estimated on the rest of half 1):").AppendLine()
             .AppendLine("| rule | rows grow / estimate | effect [95% CI] | true mean effect | verdict |").AppendLine("| --- | ---: | --- | ---: | --- |");
         foreach (var leaf in r.Subgroups.Leaves)
         {
