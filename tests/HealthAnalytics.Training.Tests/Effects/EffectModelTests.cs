@@ -30,6 +30,21 @@ public sealed class EffectModelTests
         Assert.Contains(r.Subgroups.Leaves, l => l.Rule.Contains("stage in {III, IV}", StringComparison.Ordinal) && l.Verdict == "benefit");
     }
 
+    [Theory]
+    [InlineData(31)]
+    [InlineData(32)]
+    [InlineData(33)]
+    public void SmallCohort_EveryLeafHoldsEnoughEstimationRowsForItsInterval(int seed)
+    {
+        // 3 in 4 rows grow the tree, 1 in 4 estimates it: the leaf floor counts estimation rows (~30 a leaf), so a small
+        // cohort with strong subgroups gets fewer, larger leaves instead of many leaves on a handful of rows each.
+        var cohort = CohortData.Generate(600, seed, TreatmentAssignment.Randomized);
+        var fit = EffectEstimator.Fit(CohortData.From(cohort), CrossFittingTests.Fast(CohortData.Options(TreatmentAssignment.Randomized)));
+        var leaves = fit.Report!.Subgroups.Leaves;
+        Measurements.Record($"effects small cohort seed {seed}: {leaves.Count} leaves, estimation rows {string.Join('/', leaves.Select(l => l.EstimateRows))}");
+        Assert.All(leaves, l => Assert.True(l.EstimateRows >= 20, $"leaf '{l.Rule}': {l.EstimateRows} estimation rows"));
+    }
+
     [Fact]
     public void SavedAndLoadedModel_PredictsTheSame_WithTheLeafIntervalAndThePolicyArm()
     {

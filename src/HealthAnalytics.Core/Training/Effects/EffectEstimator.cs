@@ -336,7 +336,10 @@ public static class EffectEstimator
             var grow = Enumerable.Range(0, _n).Where(i => kept[i] && _plan.Grow[i]).ToArray();
             var estimate = Enumerable.Range(0, _n).Where(i => kept[i] && !_plan.Grow[i]).ToArray();
             var t = options.Tree;
-            var minLeaf = Math.Max(t.MinLeafRows, (int)Math.Ceiling(t.MinLeafShare * grow.Length));
+            // MinLeafRows counts the rows that estimate a leaf (an interval needs them), so the floor on growing rows scales
+            // with the growing-to-estimation ratio: 30 → 90 growing rows at the default share, for ~30 estimation rows.
+            var perEstimationRow = t.GrowShare / (1 - t.GrowShare);
+            var minLeaf = Math.Max((int)Math.Ceiling(t.MinLeafRows * perEstimationRow), (int)Math.Ceiling(t.MinLeafShare * grow.Length));
             var columns = data.Columns;
             var full = SubgroupTreeBuilder.Grow(columns, tau, grow, t.MaxDepth, minLeaf);
 

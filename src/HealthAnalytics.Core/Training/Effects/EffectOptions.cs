@@ -63,7 +63,10 @@ public sealed record SubgroupTreeOptions
     /// </summary>
     public double GrowShare { get; init; } = 0.75;
 
-    /// <summary>Fewest growing rows in a leaf; the larger of this and <see cref="MinLeafShare"/> × growing rows applies.</summary>
+    /// <summary>
+    /// Fewest estimation rows a leaf is meant to hold: a leaf needs at least this × GrowShare / (1 − GrowShare) growing
+    /// rows (90 at the defaults), or <see cref="MinLeafShare"/> × growing rows when that is larger.
+    /// </summary>
     public int MinLeafRows { get; init; } = 30;
 
     public double MinLeafShare { get; init; } = 0.05;
