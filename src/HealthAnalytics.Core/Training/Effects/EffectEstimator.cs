@@ -12,9 +12,9 @@ namespace HealthAnalytics.Training.Effects;
 /// is fitted within one half. A row in fold j gets its nuisances (e, μ0, μ1) and T-learner effect from models fitted
 /// on the other folds of its half. The DR-learner's second stage for fold k is fitted on the other folds' pseudo-outcomes,
 /// each computed from nuisance models fitted without fold k either (one model per fold pair), so no row's effect comes
-/// from a model that its own data reached, directly or through a target. The subgroup tree is grown and pruned on the
-/// growing rows (half 0 and a seeded share of half 1, <see cref="SubgroupTreeOptions.GrowShare"/>), and its leaves are
-/// estimated on the other rows of half 1: the rows that estimate a leaf chose nothing.
+/// from a model that its own data reached, directly or through a target. The subgroup tree is grown and pruned on half 0
+/// (a share <see cref="SubgroupTreeOptions.GrowShare"/> of the units) from half-0 estimates only, and its leaves are
+/// estimated on half 1: the rows that estimate a leaf chose nothing, and no model they reached fed the tree.
 /// </summary>
 public static class EffectEstimator
 {

@@ -56,10 +56,10 @@ public sealed record SubgroupTreeOptions
     public int MaxDepth { get; init; } = 3;
 
     /// <summary>
-    /// Share of the kept rows that grows and prunes the tree (all of cross-fitting half 0 and a seeded part of half 1);
-    /// the rest of half 1 estimates the leaves and chooses nothing. In [0.5, 0.9]: 0.5 grows on half 0 and estimates
-    /// on half 1. Above one half, because the weakest real split needs more growing rows to be kept than an interval
-    /// needs estimation rows (docs/treatment-effects.md, "Benefit subgroups").
+    /// Share of the units in half 0, the half that grows and prunes the tree; half 1 estimates the leaves and chooses
+    /// nothing. Each half is cross-fitted on its own. In [0.5, 0.9]. Above one half, because the weakest real split
+    /// needs more growing rows to be kept than an interval needs estimation rows (docs/treatment-effects.md,
+    /// "Benefit subgroups").
     /// </summary>
     public double GrowShare { get; init; } = 0.75;
 

@@ -1,13 +1,12 @@
 namespace HealthAnalytics.Training.Effects;
 
 /// <summary>
-/// Seeded assignment of every row to a cross-fitting half and to a fold within its half, and to the subgroup tree's
-/// growing or estimation rows. Units are clusters when given (a patient's rows never straddle folds, halves or the
-/// tree's two parts), else rows; units are stratified by arm (for clusters: which arms they hold) and dealt round-robin
-/// over the 2·K (half, fold) cells, so halves and folds have near-equal sizes and arm shares. Then the tree's split:
-/// every unit of half 0 grows the tree; of half 1, a seeded share (dealt the same way, per arm stratum) grows it too
-/// and the rest estimates the leaves, so that a share <c>growShare</c> of the units grows the tree (0.5: exactly half 0).
-/// The estimation rows are therefore all in half 1.
+/// Seeded assignment of every row to a half (0 = the rows the subgroup tree is grown on, 1 = the rows its leaves are
+/// estimated on) and to a cross-fitting fold within its half. Every model is fitted inside one half, so the rows that
+/// estimate a leaf reach nothing the tree was grown from, and the reverse. Units are clusters when given (a patient's
+/// rows never straddle folds or halves), else rows; units are stratified by arm (for clusters: which arms they hold),
+/// shuffled and dealt in turn: a share <c>growShare</c> to half 0 (0.75 by default; 0.5 alternates), and within each
+/// half round-robin over its K folds, so folds have near-equal sizes and every part near-equal arm shares.
 /// </summary>
 internal sealed class FoldPlan
 {
@@ -23,7 +22,7 @@ internal sealed class FoldPlan
     public int[] Half { get; }
     public int[] Fold { get; }
 
-    /// <summary>True: the row grows (and prunes) the subgroup tree; false: it estimates the leaves (half 1 only).</summary>
+    /// <summary>True: the row grows (and prunes) the subgroup tree (half 0); false: it estimates the leaves (half 1).</summary>
     public bool[] Grow { get; }
 
     public static FoldPlan Create(bool[] treated, int[]? clusters, int folds, int seed, double growShare = 0.5)
@@ -59,47 +58,31 @@ internal sealed class FoldPlan
         var random = new Random(seed);
         var half = new int[n];
         var fold = new int[n];
-        var cell = 0;
+        var dealt = 0;
+        var inHalf = new int[2];
         var strata = Enumerable.Range(0, units.Count)
             .GroupBy(u => (units[u].Any(i => treated[i]) ? 1 : 0) + (units[u].Any(i => !treated[i]) ? 2 : 0))
-            .OrderBy(g => g.Key)
-            .ToList();
+            .OrderBy(g => g.Key);
         foreach (var stratum in strata)
         {
             var members = stratum.ToArray();
             random.Shuffle(members);
             foreach (var u in members)
             {
+                // Half 0 takes a share growShare of the units by running count (exact to one unit, per stratum and
+                // overall; 0.5 alternates 0, 1, 0, 1 …), each half deals its own folds round-robin.
+                var h = Math.Floor(((dealt + 1) * growShare) + (1 - growShare)) > Math.Floor((dealt * growShare) + (1 - growShare)) ? 0 : 1;
+                var f = inHalf[h]++ % folds;
                 foreach (var i in units[u])
                 {
-                    half[i] = cell % 2;
-                    fold[i] = cell / 2 % folds;
+                    half[i] = h;
+                    fold[i] = f;
                 }
 
-                cell++;
+                dealt++;
             }
         }
 
-        // The tree's split, drawn after the halves and folds (which it leaves as they were): each stratum's half-1 units
-        // are shuffled again and a share 2·growShare − 1 of them (exact, by running count) grows the tree as well.
-        var grow = half.Select(h => h == 0).ToArray();
-        var moved = Math.Clamp((2 * growShare) - 1, 0, 1);
-        foreach (var stratum in strata)
-        {
-            var members = stratum.Where(u => half[units[u][0]] == 1).ToArray();
-            random.Shuffle(members);
-            for (var j = 0; j < members.Length; j++)
-            {
-                if (Math.Floor((j + 1) * moved) > Math.Floor(j * moved))
-                {
-                    foreach (var i in units[members[j]])
-                    {
-                        grow[i] = true;
-                    }
-                }
-            }
-        }
-
-        return new FoldPlan(folds, half, fold, grow);
+        return new FoldPlan(folds, half, fold, [.. half.Select(h => h == 0)]);
     }
 }
