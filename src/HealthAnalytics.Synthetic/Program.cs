@@ -14,4 +14,10 @@ if (args is ["cohort", .. var cohortArgs])
     return HealthAnalytics.Synthetic.Cohorts.SurvivalCohortCommand.Run(cohortArgs, Console.Out, Console.Error);
 }
 
+if (args is ["upload", .. var uploadArgs])
+{
+    // A partner's file into uploads/{partner}/{dataset}/ (./dev upload; docs/contracts.md).
+    return await UploadCommand.RunAsync(uploadArgs, Console.Out, Console.Error, CancellationToken.None);
+}
+
 return await SeedCommand.RunAsync(args, Console.Out, Console.Error, CancellationToken.None);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using HealthAnalytics.Contracts;
 using HealthAnalytics.Training;
 using Parquet;
@@ -70,7 +71,7 @@ public static class CuratedTableReader
                 var keys = new string?[n];
                 foreach (var keyColumn in primaryKey)
                 {
-                    var values = await ReadStringsAsync(reader.Schema, group, keyColumn, n, cancellationToken);
+                    var values = await ReadKeyStringsAsync(reader.Schema, group, keyColumn, n, cancellationToken);
                     for (var i = 0; i < n; i++)
                     {
                         keys[i] = keys[i] is null ? values[i] ?? "" : keys[i] + "\u001f" + values[i];
@@ -176,6 +177,39 @@ public static class CuratedTableReader
             {
                 result[i] = buffer[i] is { } v ? convert(v) : double.NaN;
             }
+        }
+    }
+
+    /// <summary>
+    /// A key column's values as text, whatever its curated type: a primary key may hold an integer, a number, a
+    /// category, a boolean or a date column besides an identifier's pseudonym (<c>(id, trt)</c> for a patient's two
+    /// eyes). Numbers are written invariantly and round-trip, so equal values give equal keys in every upload.
+    /// </summary>
+    private static async Task<string?[]> ReadKeyStringsAsync(ParquetSchema schema, ParquetRowGroupReader group, string name, int n, CancellationToken ct)
+    {
+        var field = schema.DataFields.FirstOrDefault(f => f.Name == name);
+        var type = field is null ? null : Nullable.GetUnderlyingType(field.ClrType) ?? field.ClrType;
+        return type == typeof(int) ? await Format<int>(v => v.ToString(CultureInfo.InvariantCulture))
+            : type == typeof(long) ? await Format<long>(v => v.ToString(CultureInfo.InvariantCulture))
+            : type == typeof(double) ? await Format<double>(v => v.ToString("R", CultureInfo.InvariantCulture))
+            : type == typeof(float) ? await Format<float>(v => v.ToString("R", CultureInfo.InvariantCulture))
+            : type == typeof(bool) ? await Format<bool>(v => v ? "true" : "false")
+            : type == typeof(DateOnly) ? await Format<DateOnly>(v => v.ToString("O", CultureInfo.InvariantCulture))
+            : type == typeof(DateTime) ? await Format<DateTime>(v => v.ToString("O", CultureInfo.InvariantCulture))
+            : await ReadStringsAsync(schema, group, name, n, ct); // text (pseudonyms, categories, strings), or absent
+
+        async Task<string?[]> Format<T>(Func<T, string> format)
+            where T : struct
+        {
+            var buffer = new T?[n];
+            await group.ReadAsync<T>(field!, buffer.AsMemory(), null, ct);
+            var result = new string?[n];
+            for (var i = 0; i < n; i++)
+            {
+                result[i] = buffer[i] is { } v ? format(v) : null;
+            }
+
+            return result;
         }
     }
 

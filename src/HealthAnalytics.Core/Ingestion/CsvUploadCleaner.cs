@@ -652,7 +652,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                         var bad = CsvInput.FirstInvalidUtf8(buffer.AsSpan(0, cut));
                         if (bad >= 0)
                         {
-                            throw FileRejectedException.Of("encoding", $"invalid UTF-8 at byte offset {consumed + bad}", byteOffset: consumed + bad);
+                            throw FileRejectedException.Of("encoding", $"invalid UTF-8 at byte offset {consumed + bad}: the contract reads the file as UTF-8 (dialect.encoding utf-8, or none and no byte-order mark); a file saved as Latin-1 or Windows-1252 (Excel, R's write.csv2 on Windows) needs dialect.encoding windows-1252", byteOffset: consumed + bad);
                         }
                     }
 

@@ -1,3 +1,4 @@
+using HealthAnalytics.Contracts;
 using HealthAnalytics.Curated;
 
 namespace HealthAnalytics.Training;
@@ -11,6 +12,11 @@ public sealed record FeatureTransform
 
     /// <summary>Numeric/boolean: value used for a missing cell (the training median).</summary>
     public double Median { get; init; }
+
+    /// <summary>Numeric: the column holds whole numbers (an <c>integer</c> column of the contract), so prediction accepts
+    /// only whole numbers for it and the model's example (<see cref="InputSchema"/>) gives one. False in bundles written
+    /// before this member.</summary>
+    public bool Integer { get; init; }
 
     /// <summary>Numeric/boolean: whether a "missing" indicator slot follows the value slot.</summary>
     public bool MissingIndicator { get; init; }
@@ -105,6 +111,7 @@ public sealed record Featurizer
                 Name = spec.Name,
                 Kind = kind,
                 Unit = column?.Unit,
+                Integer = column?.Type == ColumnType.Integer,
                 Median = median,
                 MissingIndicator = missing,
                 Center = center,

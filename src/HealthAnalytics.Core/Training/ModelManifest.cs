@@ -89,7 +89,9 @@ public sealed record InputSchema(IReadOnlyList<InputFeature> Features, IReadOnly
                     break;
                 default:
                     features.Add(new InputFeature(f.Name, "number", f.Unit, null, true));
-                    example[f.Name] = Math.Round(f.Median, 2);
+                    // The median of an integer column may fall between two values (0.5 for a 0/1 column half of
+                    // each); prediction refuses that for an integer, and the example must predict as it is.
+                    example[f.Name] = f.Integer ? Math.Round(f.Median, MidpointRounding.AwayFromZero) : Math.Round(f.Median, 2);
                     break;
             }
         }

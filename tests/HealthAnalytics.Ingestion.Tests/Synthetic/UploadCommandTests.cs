@@ -1,0 +1,63 @@
+using Azure.Storage.Blobs;
+using HealthAnalytics.Synthetic;
+
+namespace HealthAnalytics.Ingestion.Tests.Synthetic;
+
+/// <summary>
+/// <c>./dev upload</c>: the documented way to put a new dataset's CSV where ingestion reads it on a laptop
+/// (docs/contracts.md, "A new dataset on `./dev run`").
+/// </summary>
+public sealed class UploadCommandTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "ha-upload-" + Guid.NewGuid().ToString("N"));
+
+    public UploadCommandTests() => Directory.CreateDirectory(_dir);
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public async Task Upload_PutsTheFileAtUploadsPartnerDatasetFileName()
+    {
+        string connection = Environment.GetEnvironmentVariable("HA_STORAGE_CONNECTION") is { Length: > 0 } c
+            ? c
+            : throw new InvalidOperationException("HA_STORAGE_CONNECTION is not set: run through ./dev test (it starts Azurite) or export an Azurite connection string.");
+        string partner = "partner-" + Guid.NewGuid().ToString("N")[..12];
+        string file = Path.Combine(_dir, "myeloid.csv");
+        await File.WriteAllTextAsync(file, "\"id\",\"trt\",\"futime\",\"death\"\n1,\"B\",235,1\n", TestContext.Current.CancellationToken);
+        using var stdout = new StringWriter();
+
+        int code = await UploadCommand.RunAsync([file, "--partner", partner, "--dataset", "myeloid", "--connection", connection], stdout, TextWriter.Null, TestContext.Current.CancellationToken);
+
+        Assert.Equal(0, code);
+        string blobName = $"{partner}/myeloid/myeloid.csv";
+        Assert.Equal($"uploads/{blobName}", stdout.ToString().Trim());
+        var blob = new BlobContainerClient(connection, "uploads").GetBlobClient(blobName);
+        var content = await blob.DownloadContentAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(await File.ReadAllBytesAsync(file, TestContext.Current.CancellationToken), content.Value.Content.ToArray());
+        await blob.DeleteIfExistsAsync(cancellationToken: TestContext.Current.CancellationToken);
+    }
+
+    [Theory]
+    [InlineData("--dataset", "Not A Name")]
+    [InlineData("--partner", "..")]
+    public async Task Upload_ANameIngestionWouldRefuse_IsAUsageErrorThatQuotesNothing(string option, string value)
+    {
+        string file = Path.Combine(_dir, "t.csv");
+        await File.WriteAllTextAsync(file, "a\n1\n", TestContext.Current.CancellationToken);
+        string[] args = option == "--dataset"
+            ? [file, "--partner", "p1", "--dataset", value, "--connection", "UseDevelopmentStorage=true"]
+            : [file, "--partner", value, "--dataset", "d1", "--connection", "UseDevelopmentStorage=true"];
+        using var stderr = new StringWriter();
+
+        Assert.Equal(2, await UploadCommand.RunAsync(args, TextWriter.Null, stderr, TestContext.Current.CancellationToken));
+        Assert.DoesNotContain(value, stderr.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Upload_WithoutPartnerOrConnection_PrintsUsage()
+    {
+        using var stderr = new StringWriter();
+        Assert.Equal(2, await UploadCommand.RunAsync(["x.csv", "--dataset", "d1"], TextWriter.Null, stderr, TestContext.Current.CancellationToken));
+        Assert.Contains("usage:", stderr.ToString(), StringComparison.Ordinal);
+    }
+}
