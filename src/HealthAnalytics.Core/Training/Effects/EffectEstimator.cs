@@ -122,7 +122,7 @@ public static class EffectEstimator
             return new EffectFit
             {
                 Estimated = true, Overlap = overlap, Report = report, Model = model, Lineage = _lineage,
-                OutOfFold = new OutOfFoldEstimates(kept, _plan.Half, _plan.Fold, _plan.Grow, e, mu0, mu1, gamma, tauT, tauDr, leafOf),
+                OutOfFold = new OutOfFoldEstimates(kept, _plan.Half, _plan.Fold, [.. _plan.Half.Select(h => h == 0)], e, mu0, mu1, gamma, tauT, tauDr, leafOf),
             };
         }
 
@@ -333,8 +333,8 @@ public static class EffectEstimator
 
         private (SubgroupTree Tree, int[] LeafOf) BuildTree(double[] tau, double[] gamma, bool[] kept)
         {
-            var grow = Enumerable.Range(0, _n).Where(i => kept[i] && _plan.Grow[i]).ToArray();
-            var estimate = Enumerable.Range(0, _n).Where(i => kept[i] && !_plan.Grow[i]).ToArray();
+            var grow = Enumerable.Range(0, _n).Where(i => kept[i] && _plan.Half[i] == 0).ToArray();
+            var estimate = Enumerable.Range(0, _n).Where(i => kept[i] && _plan.Half[i] == 1).ToArray();
             var t = options.Tree;
             // MinLeafRows counts the rows that estimate a leaf (an interval needs them), so the floor on growing rows scales
             // with the growing-to-estimation ratio: 30 → 90 growing rows at the default share, for ~30 estimation rows.

@@ -51,7 +51,8 @@ public sealed record EffectReport
 /// <summary>One fitted model in the cross-fitting: every row whose data reached it, and the rows it scored.</summary>
 public sealed record CrossFitRecord(string Model, int Half, IReadOnlyList<int> Lineage, IReadOnlyList<int> Scored);
 
-/// <summary>Per-row out-of-fold quantities over all rows (NaN for trimmed rows).</summary>
+/// <summary>Per-row out-of-fold quantities over all rows (NaN for trimmed rows). <c>GrowsTree</c>: the row is in half 0,
+/// which grows the subgroup tree; half 1 estimates its leaves.</summary>
 public sealed record OutOfFoldEstimates(
     bool[] Kept, int[] Half, int[] Fold, bool[] GrowsTree, double[] Propensity, double[] ControlOutcome, double[] TreatedOutcome,
     double[] PseudoOutcome, double[] TLearner, double[] DRLearner, int[] Leaf);

@@ -10,20 +10,16 @@ namespace HealthAnalytics.Training.Effects;
 /// </summary>
 internal sealed class FoldPlan
 {
-    private FoldPlan(int folds, int[] half, int[] fold, bool[] grow)
+    private FoldPlan(int folds, int[] half, int[] fold)
     {
         Folds = folds;
         Half = half;
         Fold = fold;
-        Grow = grow;
     }
 
     public int Folds { get; }
     public int[] Half { get; }
     public int[] Fold { get; }
-
-    /// <summary>True: the row grows (and prunes) the subgroup tree (half 0); false: it estimates the leaves (half 1).</summary>
-    public bool[] Grow { get; }
 
     public static FoldPlan Create(bool[] treated, int[]? clusters, int folds, int seed, double growShare = 0.5)
     {
@@ -83,6 +79,6 @@ internal sealed class FoldPlan
             }
         }
 
-        return new FoldPlan(folds, half, fold, [.. half.Select(h => h == 0)]);
+        return new FoldPlan(folds, half, fold);
     }
 }
