@@ -123,61 +123,39 @@ public static class CuratedTableReader
 
     private static async Task<double[]> ReadDoublesAsync(ParquetSchema schema, ParquetRowGroupReader group, string name, int n, CancellationToken ct)
     {
-        var result = new double[n];
         var field = schema.DataFields.FirstOrDefault(f => f.Name == name);
         if (field is null)
         {
             // An older upload without this column: every value is missing.
-            Array.Fill(result, double.NaN);
-            return result;
+            var missing = new double[n];
+            Array.Fill(missing, double.NaN);
+            return missing;
         }
 
         var type = Nullable.GetUnderlyingType(field.ClrType) ?? field.ClrType;
-        if (type == typeof(double))
+        return type == typeof(double) ? await ReadAsAsync<double, double>(group, field, n, v => v, double.NaN, ct)
+            : type == typeof(int) ? await ReadAsAsync<int, double>(group, field, n, v => v, double.NaN, ct)
+            : type == typeof(long) ? await ReadAsAsync<long, double>(group, field, n, v => v, double.NaN, ct)
+            : type == typeof(float) ? await ReadAsAsync<float, double>(group, field, n, v => v, double.NaN, ct)
+            : type == typeof(bool) ? await ReadAsAsync<bool, double>(group, field, n, v => v ? 1 : 0, double.NaN, ct)
+            : type == typeof(DateOnly) ? await ReadAsAsync<DateOnly, double>(group, field, n, v => v.DayNumber, double.NaN, ct)
+            : type == typeof(DateTime) ? await ReadAsAsync<DateTime, double>(group, field, n, v => DateOnly.FromDateTime(v).DayNumber, double.NaN, ct)
+            : throw new InvalidDataException($"Column '{name}' has Parquet type {type.Name}, which is not numeric.");
+    }
+
+    /// <summary>A typed column of one row group, each value converted, a null as <paramref name="missing"/>.</summary>
+    private static async Task<TOut[]> ReadAsAsync<T, TOut>(ParquetRowGroupReader group, DataField field, int n, Func<T, TOut> convert, TOut missing, CancellationToken ct)
+        where T : struct
+    {
+        var buffer = new T?[n];
+        await group.ReadAsync<T>(field, buffer.AsMemory(), null, ct);
+        var result = new TOut[n];
+        for (var i = 0; i < n; i++)
         {
-            await Fill<double>(v => v);
-        }
-        else if (type == typeof(int))
-        {
-            await Fill<int>(v => v);
-        }
-        else if (type == typeof(long))
-        {
-            await Fill<long>(v => v);
-        }
-        else if (type == typeof(float))
-        {
-            await Fill<float>(v => v);
-        }
-        else if (type == typeof(bool))
-        {
-            await Fill<bool>(v => v ? 1 : 0);
-        }
-        else if (type == typeof(DateOnly))
-        {
-            await Fill<DateOnly>(v => v.DayNumber);
-        }
-        else if (type == typeof(DateTime))
-        {
-            await Fill<DateTime>(v => DateOnly.FromDateTime(v).DayNumber);
-        }
-        else
-        {
-            throw new InvalidDataException($"Column '{name}' has Parquet type {type.Name}, which is not numeric.");
+            result[i] = buffer[i] is { } v ? convert(v) : missing;
         }
 
         return result;
-
-        async Task Fill<T>(Func<T, double> convert)
-            where T : struct
-        {
-            var buffer = new T?[n];
-            await group.ReadAsync<T>(field, buffer.AsMemory(), null, ct);
-            for (var i = 0; i < n; i++)
-            {
-                result[i] = buffer[i] is { } v ? convert(v) : double.NaN;
-            }
-        }
     }
 
     /// <summary>
@@ -189,28 +167,15 @@ public static class CuratedTableReader
     {
         var field = schema.DataFields.FirstOrDefault(f => f.Name == name);
         var type = field is null ? null : Nullable.GetUnderlyingType(field.ClrType) ?? field.ClrType;
-        return type == typeof(int) ? await Format<int>(v => v.ToString(CultureInfo.InvariantCulture))
-            : type == typeof(long) ? await Format<long>(v => v.ToString(CultureInfo.InvariantCulture))
-            : type == typeof(double) ? await Format<double>(v => v.ToString("R", CultureInfo.InvariantCulture))
-            : type == typeof(float) ? await Format<float>(v => v.ToString("R", CultureInfo.InvariantCulture))
-            : type == typeof(bool) ? await Format<bool>(v => v ? "true" : "false")
-            : type == typeof(DateOnly) ? await Format<DateOnly>(v => v.ToString("O", CultureInfo.InvariantCulture))
-            : type == typeof(DateTime) ? await Format<DateTime>(v => v.ToString("O", CultureInfo.InvariantCulture))
+        var ci = CultureInfo.InvariantCulture;
+        return type == typeof(int) ? await ReadAsAsync<int, string?>(group, field!, n, v => v.ToString(ci), null, ct)
+            : type == typeof(long) ? await ReadAsAsync<long, string?>(group, field!, n, v => v.ToString(ci), null, ct)
+            : type == typeof(double) ? await ReadAsAsync<double, string?>(group, field!, n, v => v.ToString("R", ci), null, ct)
+            : type == typeof(float) ? await ReadAsAsync<float, string?>(group, field!, n, v => v.ToString("R", ci), null, ct)
+            : type == typeof(bool) ? await ReadAsAsync<bool, string?>(group, field!, n, v => v ? "true" : "false", null, ct)
+            : type == typeof(DateOnly) ? await ReadAsAsync<DateOnly, string?>(group, field!, n, v => v.ToString("O", ci), null, ct)
+            : type == typeof(DateTime) ? await ReadAsAsync<DateTime, string?>(group, field!, n, v => v.ToString("O", ci), null, ct)
             : await ReadStringsAsync(schema, group, name, n, ct); // text (pseudonyms, categories, strings), or absent
-
-        async Task<string?[]> Format<T>(Func<T, string> format)
-            where T : struct
-        {
-            var buffer = new T?[n];
-            await group.ReadAsync<T>(field!, buffer.AsMemory(), null, ct);
-            var result = new string?[n];
-            for (var i = 0; i < n; i++)
-            {
-                result[i] = buffer[i] is { } v ? format(v) : null;
-            }
-
-            return result;
-        }
     }
 
     private static async Task<string?[]> ReadStringsAsync(ParquetSchema schema, ParquetRowGroupReader group, string name, int n, CancellationToken ct)
