@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using Azure.Storage.Blobs;
 
 namespace HealthAnalytics.Synthetic;
 
@@ -39,13 +38,8 @@ public static class SeedCommand
 
         if (a.Upload is { } connection)
         {
-            var container = new BlobContainerClient(connection, "uploads");
-            await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
             string blobName = $"{a.Partner}/{a.Dataset}/{Path.GetFileName(a.Out)}";
-            await using (FileStream file = File.OpenRead(a.Out))
-            {
-                await container.GetBlobClient(blobName).UploadAsync(file, overwrite: true, cancellationToken);
-            }
+            await UploadCommand.PutAsync(connection, blobName, a.Out, cancellationToken);
 
             await stdout.WriteLineAsync($"uploads/{blobName}");
         }

@@ -73,10 +73,7 @@ public static class UploadCommand
 
         try
         {
-            var container = new BlobContainerClient(connection, "uploads");
-            await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
-            await using FileStream stream = File.OpenRead(file);
-            await container.GetBlobClient(blobName).UploadAsync(stream, overwrite: true, cancellationToken);
+            await PutAsync(connection, blobName, file, cancellationToken);
         }
         catch (RequestFailedException e)
         {
@@ -86,5 +83,14 @@ public static class UploadCommand
 
         await stdout.WriteLineAsync($"uploads/{blobName}");
         return 0;
+    }
+
+    /// <summary>Writes <paramref name="path"/> to <c>uploads/{blobName}</c> (the container created if missing), replacing a blob of that name.</summary>
+    internal static async Task PutAsync(string connection, string blobName, string path, CancellationToken cancellationToken)
+    {
+        var container = new BlobContainerClient(connection, "uploads");
+        await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        await using FileStream stream = File.OpenRead(path);
+        await container.GetBlobClient(blobName).UploadAsync(stream, overwrite: true, cancellationToken);
     }
 }
