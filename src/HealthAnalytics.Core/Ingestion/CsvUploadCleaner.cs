@@ -258,6 +258,9 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
         public readonly List<(int Start, int Length)> KeyRanges = [];
         public readonly List<int> KeyRecords = [];
 
+        /// <summary>Records whose key fingerprint is their key's pseudonym, and which <see cref="ToHash"/> value that is (<see cref="CleaningRun.KeyIsPseudonym"/>).</summary>
+        public readonly List<(int Record, int Hashed)> KeyPseudonyms = [];
+
         /// <summary>Per column, where the last pseudonymized value of this batch is in <see cref="Text"/>, and its index in <see cref="ToHash"/>.</summary>
         public readonly (int Value, int Length, int Hashed)[] LastPseudonym = new (int, int, int)[plans.Length];
 
@@ -299,6 +302,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
             KeyMessages.Clear();
             KeyRanges.Clear();
             KeyRecords.Clear();
+            KeyPseudonyms.Clear();
             LastPseudonym.AsSpan().Fill((0, 0, -1));
         }
     }
@@ -320,6 +324,12 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
         private readonly List<ColumnPlan> _outputs = [];
         private readonly List<ColumnPlan> _quasi = [];
         private readonly List<int> _keyPlans = [];
+
+        /// <summary>
+        /// The plan of a primary key that is one pseudonymized identifier column, or -1. Its rows' duplicate fingerprint is
+        /// the pseudonym's 128 bits instead of a second HMAC of the same text (docs/ingestion.md, Duplicates).
+        /// </summary>
+        private int _keyPseudonymPlan = -1;
         private readonly SpillingKeySet _keys = new(options.DuplicateKeysInMemory, folder: IngestionScratch.Folder(options));
         private readonly KeyFingerprinter _fingerprints = new(pseudonymizer.UsesPlatformHmac);
         private readonly SpillingGroupCounter _groups = new(options.KAnonymityGroupsInMemory, IngestionScratch.Folder(options));
@@ -866,6 +876,11 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                 _plans[plan].KeyOrdinal = _keyPlans.Count;
                 _keyPlans.Add(plan);
             }
+
+            if (_keyPlans is [var only] && KeyIsPseudonym(_plans[only], options))
+            {
+                _keyPseudonymPlan = only;
+            }
         }
 
         // Integers and day numbers never get bins narrower than 1; measurements down to 2^-20.
@@ -873,6 +888,20 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
             plan.ReportsValues && plan.Type is ColumnType.Integer or ColumnType.Number or ColumnType.Date
                 ? new StreamingHistogram(plan.Type == ColumnType.Number ? -20 : 0)
                 : null;
+
+        /// <summary>
+        /// Whether a one-column primary key can take its duplicate fingerprint from its pseudonym: the column is an
+        /// identifier that is written (so every kept row's key is pseudonymized anyway) and its value is not upper-cased,
+        /// so the pseudonym's input — the cell trimmed and NFC-normalized — is exactly the fingerprint's, and two keys are
+        /// one key by the pseudonym exactly when they are by the fingerprint. The pseudonym is a keyed 128-bit HMAC over
+        /// that text: what the fingerprint is, under the pseudonymization key instead of a key drawn for the run.
+        /// </summary>
+        private static bool KeyIsPseudonym(ColumnPlan plan, IngestionOptions options) =>
+            options.KeyFingerprintFromPseudonym
+            && plan.Privacy == PrivacyRole.Identifier
+            && plan.Output is not null
+            && plan.Type == ColumnType.String
+            && plan.Spec is { UpperCase: false };
 
         /// <summary>Clean stage (runs on worker threads): everything about a record that does not depend on earlier records.</summary>
         private void CleanBatch(RowBatch batch, BatchResults results)
@@ -913,6 +942,14 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                 foreach (var (cell, hashed) in results.Pseudonymized)
                 {
                     results.TextStart[cell] = hexStart + (hashed * Pseudonymizer.Length);
+                }
+
+                // The key's pseudonym is its fingerprint (KeyIsPseudonym): its 16 bytes, read back from the hex.
+                Span<byte> mac = stackalloc byte[Pseudonymizer.Length / 2];
+                foreach (var (record, hashed) in results.KeyPseudonyms)
+                {
+                    Convert.FromHexString(results.Text.AsSpan(hexStart + (hashed * Pseudonymizer.Length), Pseudonymizer.Length), mac, out _, out _);
+                    results.KeyHash[record] = System.Buffers.Binary.BinaryPrimitives.ReadUInt128LittleEndian(mac);
                 }
             }
         }
@@ -956,8 +993,20 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
 
             var plans = _planArray;
             var cells = results.Cells.AsSpan(r * plans.Length, plans.Length);
-            if (_keyPlans.Count > 0)
+            var keyFromPseudonym = _keyPseudonymPlan >= 0 && cells[_keyPseudonymPlan].Status == CellStatus.Value;
+            if (_keyPlans.Count > 0 && !keyFromPseudonym)
             {
+                if (_keyPseudonymPlan >= 0)
+                {
+                    // A key cell with no pseudonym (missing, or a missing token) still gets a fingerprint, of its raw text
+                    // as before: CheckCells left it out of the message for the rows that take the pseudonym.
+                    var field = _planArray[_keyPseudonymPlan].SourceField;
+                    var raw = field < 0 ? [] : batch.Field(batch.RecordFirstField[r] + field);
+                    results.KeyScratch.Clear();
+                    results.KeyPart[0] = 0;
+                    KeyFingerprinter.AppendPart(results.KeyScratch, raw, Ascii.IsValid(raw));
+                }
+
                 // The key's message, parts in key order; fingerprinted with the batch's others (KeyFingerprinter).
                 var start = results.KeyMessages.Count;
                 var scratch = CollectionsMarshal.AsSpan(results.KeyScratch);
@@ -988,6 +1037,11 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                     }
 
                     results.Pseudonymized.Add((at, last.Hashed));
+                    if (i == _keyPseudonymPlan)
+                    {
+                        results.KeyPseudonyms.Add((r, last.Hashed));
+                    }
+
                     cells[i] = cells[i] with { TextLength = Pseudonymizer.Length };
                 }
             }
@@ -1039,7 +1093,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                 }
 
                 var bytes = batch.Field(first + p.SourceField);
-                if (p.KeyOrdinal >= 0)
+                if (p.KeyOrdinal >= 0 && i != _keyPseudonymPlan)
                 {
                     results.KeyPart[p.KeyOrdinal] = results.KeyScratch.Count;
                     KeyFingerprinter.AppendPart(results.KeyScratch, bytes, ascii);

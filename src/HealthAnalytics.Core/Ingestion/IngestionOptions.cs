@@ -61,6 +61,13 @@ public sealed class IngestionOptions
     [Range(64, 1 << 28)]
     public int DuplicateKeysInMemory { get; set; } = 1 << 20;
 
+    /// <summary>
+    /// A primary key of one pseudonymized identifier column takes its duplicate fingerprint from the pseudonym (one
+    /// HMAC a row instead of two; docs/ingestion.md, Duplicates). Not configuration: tests turn it off to compare
+    /// against the run-keyed fingerprint.
+    /// </summary>
+    internal bool KeyFingerprintFromPseudonym { get; set; } = true;
+
     /// <summary>k-anonymity groups counted in memory (~40 bytes each) before a sorted run is spilled to a temp file.</summary>
     [Range(16, 1 << 26)]
     public int KAnonymityGroupsInMemory { get; set; } = 1 << 18;

@@ -10,6 +10,7 @@ namespace HealthAnalytics.Ingestion;
 /// hashes, so NFC/NFD twins are one key), each written as a 4-byte length and its UTF-8 bytes. Without the key,
 /// which never leaves the process, nobody can choose two keys that collide; by chance, a collision among
 /// n = 17 M keys has probability ≈ n²/2¹²⁹ ≈ 4·10⁻²⁵. Same HMAC path as the pseudonyms (lanes or platform).
+/// A key of one pseudonymized identifier column uses its pseudonym instead (the cleaner's <c>KeyIsPseudonym</c>).
 /// </summary>
 internal sealed class KeyFingerprinter : IDisposable
 {
