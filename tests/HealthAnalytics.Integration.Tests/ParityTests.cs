@@ -95,6 +95,27 @@ public sealed class ParityTests
         }
     }
 
+    /// <summary>
+    /// The Function App, the dev host and the bench (whose children measure ingestion and training as the hosts run
+    /// them) start the runtime alike: quick JIT off (docs/decisions/0004-quick-jit-off.md), the same GC mode. Read from
+    /// the runtimeconfig.json each build writes, copied next to this test's own.
+    /// </summary>
+    [Theory]
+    [InlineData("HealthAnalytics.Functions")]
+    [InlineData("HealthAnalytics.DevHost")]
+    [InlineData("HealthAnalytics.Bench")]
+    public void Host_RuntimeConfig_TurnsQuickJitOff_AndKeepsWorkstationGc(string host)
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, $"{host}.runtimeconfig.json");
+        Assert.True(File.Exists(path), $"{path} not found: the test project references the host, so its build copies it");
+        using var config = JsonDocument.Parse(File.ReadAllText(path));
+        var properties = config.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
+
+        Assert.True(properties.TryGetProperty("System.Runtime.TieredCompilation.QuickJit", out var quickJit), $"{host} leaves quick JIT on");
+        Assert.False(quickJit.GetBoolean());
+        Assert.False(properties.TryGetProperty("System.GC.Server", out var server) && server.GetBoolean(), $"{host} runs the server GC");
+    }
+
     /// <summary>(route without the api/ prefix, method, auth level) of every httpTrigger in the build output.</summary>
     private static SortedSet<string> FunctionsHttpSurface()
     {
