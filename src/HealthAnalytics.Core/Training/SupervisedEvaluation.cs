@@ -25,9 +25,9 @@ public sealed record MetricEstimate(double Mean, double? Sd = null, double? Low 
 /// <summary>How a version was evaluated (docs/models.md, "Evaluation"); stored with the version and shown on its card.</summary>
 /// <param name="Kind"><c>holdout</c>, <c>time-split</c> or <c>cross-validation</c>.</param>
 /// <param name="Rows">Rows with an outcome (the ones trained and evaluated on).</param>
-/// <param name="Events">Binary: rows of the minority class.</param>
+/// <param name="Events">Binary: rows of the minority class (treatment effects: of the rarer outcome in the smaller arm, whose outcome model has the fewest).</param>
 /// <param name="FewestEventsPerFold">Binary: the fewest minority-class rows in one evaluation fold (or the holdout).</param>
-/// <param name="EventsPerParameter">Binary: minority rows per model parameter (feature slot); regression: rows per parameter.</param>
+/// <param name="EventsPerParameter">Binary: minority rows per model parameter (feature slot); regression: rows per parameter; treatment effects: the same for the weaker per-arm outcome model.</param>
 /// <param name="Warnings">When an estimate rests on few events or rows (plain sentences, no data values).</param>
 public sealed record EvaluationSummary(
     string Kind,

@@ -403,7 +403,7 @@ internal sealed class TreatmentEffectTask : IModelTask
             Bundle = new ModelBundle(manifest.WithParameters(new TreatmentEffectParameters(run.Definition, rows.Counts, model.Parameters, null)), new MLContext(spec.Validation.Seed), model.BundledModels()),
             Metrics = metrics,
             CardSections = Sections(spec, run.Options, run.Definition, rows, fit),
-            Evaluation = Evaluation(run.Options, report, chosen),
+            Evaluation = Evaluation(run.Options, report, chosen, run.Definition.Kind, OutcomeModelEvents(rows, kept, run.Definition.Kind), run.Featurizer.Width),
             Holdout = run.Analysed.Select(kept),
             TrainRows = kept.Length,
             RowsWithoutOutcome = leftOut,
@@ -452,9 +452,17 @@ internal sealed class TreatmentEffectTask : IModelTask
     }
 
     /// <summary>How the version was evaluated, in the registry's and the card's common terms.</summary>
-    private static EvaluationSummary Evaluation(EffectOptions options, EffectReport report, LearnerEvaluation chosen)
+    private static EvaluationSummary Evaluation(EffectOptions options, EffectReport report, LearnerEvaluation chosen, OutcomeKind kind, long outcomeEvents, int parameters)
     {
         var warnings = new List<string>();
+        var eventsPerParameter = (double)outcomeEvents / Math.Max(1, parameters);
+        if (eventsPerParameter < SupervisedEvaluation.FewEventsPerParameter)
+        {
+            warnings.Add(string.Format(System.Globalization.CultureInfo.InvariantCulture,
+                "{0:0.#} outcome events per model parameter in the smaller arm ({1} parameters), fewer than {2}: its outcome model may overfit; prefer fewer features.",
+                eventsPerParameter, parameters, SupervisedEvaluation.FewEventsPerParameter));
+        }
+
         var smallestArm = Math.Min(report.TreatedRows, report.ControlRows);
         if (smallestArm < 100)
         {
@@ -473,8 +481,33 @@ internal sealed class TreatmentEffectTask : IModelTask
             metrics[PeheMetric] = new(pehe);
         }
 
-        return new EvaluationSummary("cross-fitting", report.KeptRows, options.Folds, null, null, null, double.NaN, metrics, warnings,
+        return new EvaluationSummary("cross-fitting", report.KeptRows, options.Folds, null, kind == OutcomeKind.Binary ? outcomeEvents : null, null, Math.Round(eventsPerParameter, 2), metrics, warnings,
             $"cross-fitting in two halves of {options.Folds} folds: every row's effect is estimated by models that never saw it; intervals are 95% influence-function intervals; the served models are refit on all {report.KeptRows} kept rows");
+    }
+
+    /// <summary>
+    /// The events behind the weaker of the two per-arm outcome models (each is fit on its own arm): in the smaller
+    /// count over the arms' kept rows, the rarer outcome's rows for a binary outcome, the rows for a continuous one.
+    /// Divided by the feature slots it is the version's events per parameter, in the same sense as a classifier's.
+    /// </summary>
+    private static long OutcomeModelEvents(EffectRows rows, int[] kept, OutcomeKind kind)
+    {
+        long InArm(bool treated)
+        {
+            long n = 0, positives = 0;
+            foreach (var i in kept)
+            {
+                if (rows.Treated[i] == treated)
+                {
+                    n++;
+                    positives += rows.Outcome[i] > 0.5 ? 1 : 0;
+                }
+            }
+
+            return kind == OutcomeKind.Binary ? Math.Min(positives, n - positives) : n;
+        }
+
+        return Math.Min(InArm(treated: true), InArm(treated: false));
     }
 
     /// <summary>A refused estimate: a rejected version whose card says why, with the overlap report when there is one, and no model.</summary>

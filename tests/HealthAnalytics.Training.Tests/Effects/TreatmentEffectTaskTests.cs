@@ -174,6 +174,21 @@ public sealed class TreatmentEffectTaskTests
         Assert.True(double.IsFinite(trained.Metrics["qini"]) && double.IsFinite(trained.Metrics["pehe"]));
         Assert.Equal(["mu0", "mu1", "tau"], trained.Bundle.Models.Keys.Order(StringComparer.Ordinal));
 
+        // Events per parameter of the weaker per-arm outcome model: the rarer outcome in the smaller arm (every row is
+        // analysed and kept in this randomized cohort), per feature slot. A number, never NaN, in the version's JSON.
+        Assert.Equal(cohort.Rows, trained.Metrics["keptRows"]);
+        long Rarer(bool treated)
+        {
+            var arm = Enumerable.Range(0, cohort.Rows).Where(i => cohort.Treated[i] == treated).ToList();
+            long events = arm.Count(i => cohort.Event[i] > 0.5);
+            return Math.Min(events, arm.Count - events);
+        }
+
+        var evaluation = trained.Evaluation!;
+        Assert.Equal(Math.Min(Rarer(true), Rarer(false)), evaluation.Events);
+        Assert.Equal(Math.Round((double)evaluation.Events!.Value / trained.Bundle.Manifest.Featurizer.Width, 2), evaluation.EventsPerParameter);
+        Assert.Equal(JsonValueKind.Number, JsonSerializer.SerializeToElement(evaluation, ModelSpecReader.Json).GetProperty("eventsPerParameter").ValueKind);
+
         using var stream = new MemoryStream(trained.Bundle.ToBytes());
         var loaded = new ModelPredictor(ModelBundle.Load(stream));
         var fresh = new ModelPredictor(trained.Bundle);
