@@ -116,6 +116,22 @@ public sealed class ParityTests
         Assert.False(properties.TryGetProperty("System.GC.Server", out var server) && server.GetBoolean(), $"{host} runs the server GC");
     }
 
+    /// <summary>
+    /// With quick JIT off, a cold instance would compile the app and its packages optimized at its first request; the
+    /// Function App is therefore published ReadyToRun for linux-x64, and only published so (builds stay portable).
+    /// </summary>
+    [Fact]
+    public void FunctionApp_PublishesReadyToRunForLinuxX64_OnlyWhenPublishing()
+    {
+        var project = System.Xml.Linq.XDocument.Load(Path.Combine(RepoRoot(), "functions", "HealthAnalytics.Functions.csproj"));
+        string? Condition(string property, string value) => project.Descendants(property)
+            .SingleOrDefault(e => e.Value == value)?.Attribute("Condition")?.Value;
+
+        Assert.Equal("'$(_IsPublishing)' == 'true'", Condition("PublishReadyToRun", "true"));
+        Assert.Equal("'$(_IsPublishing)' == 'true'", Condition("RuntimeIdentifier", "linux-x64"));
+        Assert.Equal("'$(_IsPublishing)' == 'true'", Condition("SelfContained", "false"));
+    }
+
     /// <summary>(route without the api/ prefix, method, auth level) of every httpTrigger in the build output.</summary>
     private static SortedSet<string> FunctionsHttpSurface()
     {

@@ -137,10 +137,17 @@ public sealed class ServeSuite : IBenchSuite
 
     internal static async Task<string> BuildDevHostAsync(string repoRoot, CancellationToken ct)
     {
+        // Another build of the host to measure, e.g. a ReadyToRun publish (docs/decisions/0004-quick-jit-off.md).
+        if (Environment.GetEnvironmentVariable("HA_BENCH_DEVHOST_DLL") is { Length: > 0 } other)
+        {
+            return File.Exists(other) ? other : throw new InvalidOperationException("HA_BENCH_DEVHOST_DLL names no file");
+        }
+
         var project = Path.Combine(repoRoot, "src", "HealthAnalytics.DevHost", "HealthAnalytics.DevHost.csproj");
         await RunToolAsync("dotnet", ["build", project, "-c", "Release", "--nologo", "-v:q", "-nowarn:NU1603"], repoRoot, ct);
-        var dll = Directory.EnumerateFiles(Path.Combine(repoRoot, "src", "HealthAnalytics.DevHost", "bin", "Release"), "HealthAnalytics.DevHost.dll", SearchOption.AllDirectories).FirstOrDefault();
-        return dll ?? throw new InvalidOperationException("HealthAnalytics.DevHost.dll not found after the Release build");
+        // The portable build's own output, not whatever a search finds first (a publish leaves a RID folder beside it).
+        var dll = Path.Combine(repoRoot, "src", "HealthAnalytics.DevHost", "bin", "Release", "net10.0", "HealthAnalytics.DevHost.dll");
+        return File.Exists(dll) ? dll : throw new InvalidOperationException("HealthAnalytics.DevHost.dll not found after the Release build");
     }
 
     private static async Task WaitCuratedAsync(HttpClient client, Uri baseAddress, CancellationToken ct)
