@@ -996,17 +996,6 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
             var keyFromPseudonym = _keyPseudonymPlan >= 0 && cells[_keyPseudonymPlan].Status == CellStatus.Value;
             if (_keyPlans.Count > 0 && !keyFromPseudonym)
             {
-                if (_keyPseudonymPlan >= 0)
-                {
-                    // A key cell with no pseudonym (missing, or a missing token) still gets a fingerprint, of its raw text
-                    // as before: CheckCells left it out of the message for the rows that take the pseudonym.
-                    var field = _planArray[_keyPseudonymPlan].SourceField;
-                    var raw = field < 0 ? [] : batch.Field(batch.RecordFirstField[r] + field);
-                    results.KeyScratch.Clear();
-                    results.KeyPart[0] = 0;
-                    KeyFingerprinter.AppendPart(results.KeyScratch, raw, Ascii.IsValid(raw));
-                }
-
                 // The key's message, parts in key order; fingerprinted with the batch's others (KeyFingerprinter).
                 var start = results.KeyMessages.Count;
                 var scratch = CollectionsMarshal.AsSpan(results.KeyScratch);
@@ -1093,7 +1082,7 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                 }
 
                 var bytes = batch.Field(first + p.SourceField);
-                if (p.KeyOrdinal >= 0 && i != _keyPseudonymPlan)
+                if (p.KeyOrdinal >= 0 && i != _keyPseudonymPlan) // that one only without a pseudonym, below
                 {
                     results.KeyPart[p.KeyOrdinal] = results.KeyScratch.Count;
                     KeyFingerprinter.AppendPart(results.KeyScratch, bytes, ascii);
@@ -1122,6 +1111,13 @@ public sealed partial class CsvUploadCleaner : IUploadCleaner
                     {
                         results.Violations.Add((r, i, cell.Rule!));
                     }
+                }
+
+                if (i == _keyPseudonymPlan && cells[i].Status != CellStatus.Value)
+                {
+                    // No pseudonym to take the fingerprint from (a missing cell or token): the key's part, as for any key.
+                    results.KeyPart[p.KeyOrdinal] = results.KeyScratch.Count;
+                    KeyFingerprinter.AppendPart(results.KeyScratch, bytes, ascii);
                 }
             }
 
