@@ -324,20 +324,26 @@ internal static class SupervisedEvaluation
                 unit, fewestPerFold, kind == "cross-validation" ? "fold" : "set", FewEventsPerFold));
         }
 
-        if (perParameter < FewEventsPerParameter)
+        if (FewEventsPerParameterWarning(perParameter, unit, parameters) is { } few)
         {
-            warnings.Add(string.Format(CultureInfo.InvariantCulture,
-                "{0:0.#} {1} per model parameter ({2} parameters), fewer than {3}: the model may overfit; prefer fewer features.",
-                perParameter, unit, parameters, FewEventsPerParameter));
+            warnings.Add(few);
         }
 
         return new EvaluationSummary(kind, rows, folds, repeats, events, fewestPerFold, Math.Round(perParameter, 2), metrics, warnings, reason);
     }
 
+    /// <summary>The warning when fewer than <see cref="FewEventsPerParameter"/> <paramref name="unit"/> stand behind each model parameter, else null.</summary>
+    internal static string? FewEventsPerParameterWarning(double perParameter, string unit, int parameters) =>
+        perParameter < FewEventsPerParameter
+            ? string.Format(CultureInfo.InvariantCulture,
+                "{0:0.#} {1} per model parameter ({2} parameters), fewer than {3}: the model may overfit; prefer fewer features.",
+                perParameter, unit, parameters, FewEventsPerParameter)
+            : null;
+
     /// <summary>Model parameters for events-per-parameter: one per feature slot.</summary>
     private static int Parameters(ModelBundle bundle) => bundle.Manifest.Featurizer.Width;
 
-    private static long Minority(double[] y)
+    internal static long Minority(double[] y)
     {
         long positives = y.Count(v => v > 0.5);
         return Math.Min(positives, y.Length - positives);

@@ -456,11 +456,10 @@ internal sealed class TreatmentEffectTask : IModelTask
     {
         var warnings = new List<string>();
         var eventsPerParameter = (double)outcomeEvents / Math.Max(1, parameters);
-        if (eventsPerParameter < SupervisedEvaluation.FewEventsPerParameter)
+        var unit = kind == OutcomeKind.Binary ? "outcome events of the smaller arm" : "rows of the smaller arm";
+        if (SupervisedEvaluation.FewEventsPerParameterWarning(eventsPerParameter, unit, parameters) is { } few)
         {
-            warnings.Add(string.Format(System.Globalization.CultureInfo.InvariantCulture,
-                "{0:0.#} outcome events per model parameter in the smaller arm ({1} parameters), fewer than {2}: its outcome model may overfit; prefer fewer features.",
-                eventsPerParameter, parameters, SupervisedEvaluation.FewEventsPerParameter));
+            warnings.Add(few);
         }
 
         var smallestArm = Math.Min(report.TreatedRows, report.ControlRows);
@@ -494,17 +493,8 @@ internal sealed class TreatmentEffectTask : IModelTask
     {
         long InArm(bool treated)
         {
-            long n = 0, positives = 0;
-            foreach (var i in kept)
-            {
-                if (rows.Treated[i] == treated)
-                {
-                    n++;
-                    positives += rows.Outcome[i] > 0.5 ? 1 : 0;
-                }
-            }
-
-            return kind == OutcomeKind.Binary ? Math.Min(positives, n - positives) : n;
+            double[] outcomes = [.. kept.Where(i => rows.Treated[i] == treated).Select(i => rows.Outcome[i])];
+            return kind == OutcomeKind.Binary ? SupervisedEvaluation.Minority(outcomes) : outcomes.Length;
         }
 
         return Math.Min(InArm(treated: true), InArm(treated: false));

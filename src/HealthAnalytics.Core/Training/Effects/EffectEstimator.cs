@@ -122,7 +122,7 @@ public static class EffectEstimator
             return new EffectFit
             {
                 Estimated = true, Overlap = overlap, Report = report, Model = model, Lineage = _lineage,
-                OutOfFold = new OutOfFoldEstimates(kept, _plan.Half, _plan.Fold, [.. _plan.Half.Select(h => h == 0)], e, mu0, mu1, gamma, tauT, tauDr, leafOf),
+                OutOfFold = new OutOfFoldEstimates(kept, _plan.Half, _plan.Fold, e, mu0, mu1, gamma, tauT, tauDr, leafOf),
             };
         }
 

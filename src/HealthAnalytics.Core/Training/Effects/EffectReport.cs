@@ -51,11 +51,14 @@ public sealed record EffectReport
 /// <summary>One fitted model in the cross-fitting: every row whose data reached it, and the rows it scored.</summary>
 public sealed record CrossFitRecord(string Model, int Half, IReadOnlyList<int> Lineage, IReadOnlyList<int> Scored);
 
-/// <summary>Per-row out-of-fold quantities over all rows (NaN for trimmed rows). <c>GrowsTree</c>: the row is in half 0,
-/// which grows the subgroup tree; half 1 estimates its leaves.</summary>
+/// <summary>Per-row out-of-fold quantities over all rows (NaN for trimmed rows).</summary>
 public sealed record OutOfFoldEstimates(
-    bool[] Kept, int[] Half, int[] Fold, bool[] GrowsTree, double[] Propensity, double[] ControlOutcome, double[] TreatedOutcome,
-    double[] PseudoOutcome, double[] TLearner, double[] DRLearner, int[] Leaf);
+    bool[] Kept, int[] Half, int[] Fold, double[] Propensity, double[] ControlOutcome, double[] TreatedOutcome,
+    double[] PseudoOutcome, double[] TLearner, double[] DRLearner, int[] Leaf)
+{
+    /// <summary>Per row: in half 0, which grows the subgroup tree (half 1 estimates its leaves).</summary>
+    public bool[] GrowsTree { get; } = [.. Half.Select(h => h == 0)];
+}
 
 /// <summary>The result of <see cref="EffectEstimator.Fit"/>: estimated, or refused with the reason.</summary>
 public sealed record EffectFit
