@@ -1,4 +1,3 @@
-using Azure.Storage.Blobs;
 using HealthAnalytics.Synthetic;
 
 namespace HealthAnalytics.Ingestion.Tests.Synthetic;
@@ -18,9 +17,7 @@ public sealed class UploadCommandTests : IDisposable
     [Fact]
     public async Task Upload_PutsTheFileAtUploadsPartnerDatasetFileName()
     {
-        string connection = Environment.GetEnvironmentVariable("HA_STORAGE_CONNECTION") is { Length: > 0 } c
-            ? c
-            : throw new InvalidOperationException("HA_STORAGE_CONNECTION is not set: run through ./dev test (it starts Azurite) or export an Azurite connection string.");
+        string connection = UploadsContainer.Connection();
         // A fixed name: a random one can look like data to the name screen (a run of digits) and be refused.
         string partner = "upload-command-test";
         string file = Path.Combine(_dir, "myeloid.csv");
@@ -33,10 +30,7 @@ public sealed class UploadCommandTests : IDisposable
         Assert.True(code == 0, $"exit code {code}: {stderr}");
         string blobName = $"{partner}/myeloid/myeloid.csv";
         Assert.Equal($"uploads/{blobName}", stdout.ToString().Trim());
-        var blob = new BlobContainerClient(connection, "uploads").GetBlobClient(blobName);
-        var content = await blob.DownloadContentAsync(TestContext.Current.CancellationToken);
-        Assert.Equal(await File.ReadAllBytesAsync(file, TestContext.Current.CancellationToken), content.Value.Content.ToArray());
-        await blob.DeleteIfExistsAsync(cancellationToken: TestContext.Current.CancellationToken);
+        await UploadsContainer.AssertHoldsThenDeleteAsync(connection, blobName, file);
     }
 
     [Theory]
